@@ -1,0 +1,1 @@
+"""Command line: thin commands that parse options, call a service and print."""

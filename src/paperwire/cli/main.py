@@ -1,0 +1,40 @@
+"""The `paperwire` command group: settings are read once here and handed to each command."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from pydantic import ValidationError
+
+from paperwire import __version__
+from paperwire.cli import config_cmd, db_cmd, ingest_cmd, serve_cmd
+from paperwire.config import Settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="paperwire")
+@click.pass_context
+def cli(context: click.Context) -> None:
+    """paperwire: a self-hostable trending research papers service."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = "PAPERWIRE_" + str(problem["loc"][0]).upper() if problem["loc"] else "a setting"
+        raise click.ClickException(f"{name}: {problem['msg']}") from None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    context.obj = settings
+
+
+cli.add_command(serve_cmd.serve)
+cli.add_command(db_cmd.db)
+cli.add_command(ingest_cmd.ingest)
+cli.add_command(config_cmd.config)
+
+
+def main() -> None:
+    cli(prog_name="paperwire")

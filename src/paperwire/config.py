@@ -1,0 +1,83 @@
+"""Settings: read once from PAPERWIRE_* environment variables or a .env file, then passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SQLITE_FILE_NAME = "paperwire.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Every setting paperwire reads; each is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERWIRE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        default=Path("paperwire-data"),
+        description="Folder for the default SQLite database and other local state.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pass@host/db. "
+        "Empty: a SQLite file in the data directory.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `paperwire serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `paperwire serve` uses.")
+    load_demo: bool = Field(
+        default=True,
+        description="Load the bundled demo papers when `serve` starts on an empty database.",
+    )
+    page_size: int = Field(default=50, ge=1, le=500, description="Papers per list page.")
+    trending_half_life_hours: float = Field(
+        default=72.0, gt=0, description="Half-life of an upvote's weight on the trending page."
+    )
+    trending_window_days: int = Field(
+        default=14, ge=1, le=365, description="How many listing days the trending page looks back."
+    )
+    base_url: str = Field(
+        default="",
+        description="Public URL of this instance, used in citation meta tags; "
+        "empty: taken from each request.",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level name.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return level
+
+    def effective_database_url(self) -> str:
+        """The database URL in use: the configured one, or the default SQLite file."""
+        if self.database_url is not None and self.database_url.get_secret_value():
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / SQLITE_FILE_NAME).resolve()}"
+
+    def redacted(self) -> dict[str, Any]:
+        """Settings as plain values with secrets (passwords in URLs) hidden, for display."""
+        shown: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = redact_url(value.get_secret_value()) if value.get_secret_value() else None
+            shown[name] = str(value) if isinstance(value, Path) else value
+        shown["effective_database_url"] = redact_url(self.effective_database_url())
+        return shown
+
+
+def redact_url(url: str) -> str:
+    """Hide the password of a URL such as postgresql://user:secret@host/db."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as a placeholder, never echoed
+        return "<unparsable URL>"

@@ -1,0 +1,208 @@
+"""Parse one arXiv metadata record (any supported shape) into a Paper: pure, no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from paperwire.ingest.subjects import categories_from_subjects
+from paperwire.papers import InvalidArxivId, Paper, parse_arxiv_id
+from paperwire.ranking.calendar import ARXIV_TZ, listing_day_for_submission
+
+MAX_TITLE_CHARS = 2_000
+MAX_ABSTRACT_CHARS = 20_000
+MAX_AUTHORS = 5_000
+# OAI Dublin Core gives version dates without a time: count them as submitted at noon Eastern.
+_DATE_ONLY_SUBMISSION_TIME = time(12, 0)
+_SPACES_RE = re.compile(r"\s+")
+
+
+class RecordError(ValueError):
+    """A record that cannot become a paper; the message says why."""
+
+
+def parse_listing_record(record: object) -> Paper:
+    """Parse one JSON Lines record in any of the supported arXiv listing shapes."""
+    if not isinstance(record, Mapping):
+        raise RecordError(f"expected a JSON object, got {type(record).__name__}")
+    if "subjects" in record and "dates" in record:
+        return _parse_oai_dc(record)
+    if "first_listed" in record:
+        return _parse_daily_listing(record)
+    if "published" in record:
+        return _parse_api_listing(record)
+    raise RecordError(
+        "unrecognised record: expected an arXiv listing ('published'), a daily listing "
+        "('first_listed') or an OAI Dublin Core record ('subjects' and 'dates')"
+    )
+
+
+def parse_upvote_entry(arxiv_id: str, entry: object) -> Paper:
+    """Parse one entry of an upvote snapshot: {arxiv_id: {title, authors, abstract, ...}}."""
+    if not isinstance(entry, Mapping):
+        raise RecordError(f"expected a JSON object, got {type(entry).__name__}")
+    published = _timestamp(entry, "publication_date")
+    upvotes = entry.get("upvotes")
+    if not isinstance(upvotes, int) or isinstance(upvotes, bool) or upvotes < 0:
+        raise RecordError(f"'upvotes' must be a non-negative integer, got {upvotes!r}")
+    return Paper(
+        **_common(entry, arxiv_id),
+        published_at=published,
+        listing_day=listing_day_for_submission(published) if published else None,
+        imported_upvotes=upvotes,
+    )
+
+
+def _parse_api_listing(record: Mapping[str, Any]) -> Paper:
+    common = _common(record, record.get("version_id") or record.get("id"))
+    published = _timestamp(record, "published")
+    categories = _strings(record, "categories")
+    return Paper(
+        **common,
+        categories=categories,
+        primary_category=_optional_text(record, "primary_category") or _first(categories),
+        published_at=published,
+        updated_at=_timestamp(record, "updated"),
+        listing_day=listing_day_for_submission(published) if published else None,
+    )
+
+
+def _parse_daily_listing(record: Mapping[str, Any]) -> Paper:
+    categories = _strings(record, "categories")
+    return Paper(
+        **_common(record, record.get("id")),
+        categories=categories,
+        primary_category=_first(categories),  # arXiv lists the primary category first
+        listing_day=_day(record, "first_listed"),
+    )
+
+
+def _parse_oai_dc(record: Mapping[str, Any]) -> Paper:
+    common = _common(record, record.get("id"))
+    days = [_parse_day(value, "dates") for value in _strings(record, "dates")]
+    categories = tuple(categories_from_subjects(_strings(record, "subjects")))
+    first = _noon_eastern(days[0]) if days else None
+    return Paper(
+        **common
+        | {
+            "authors": tuple(_first_name_first(a) for a in common["authors"]),
+            "version": common["version"] or (len(days) or None),
+        },
+        categories=categories,
+        primary_category=_first(categories),
+        doi=_first(_strings(record, "doi")),
+        journal_ref="; ".join(_strings(record, "journal_ref")) or None,
+        published_at=first,
+        updated_at=_noon_eastern(days[-1]) if days else None,
+        listing_day=listing_day_for_submission(first) if first else None,
+    )
+
+
+def _common(record: Mapping[str, Any], raw_id: object) -> dict[str, Any]:
+    if not isinstance(raw_id, str):
+        raise RecordError("missing 'id'")
+    try:
+        arxiv_id, version = parse_arxiv_id(raw_id)
+    except InvalidArxivId as error:
+        raise RecordError(str(error)) from None
+    title = clean_title(_required_text(record, "title", MAX_TITLE_CHARS))
+    if not title:
+        raise RecordError("empty 'title'")
+    authors = tuple(clean_title(name) for name in _strings(record, "authors"))
+    if len(authors) > MAX_AUTHORS:
+        raise RecordError(f"more than {MAX_AUTHORS} authors")
+    return {
+        "arxiv_id": arxiv_id,
+        "version": version,
+        "title": title,
+        "abstract": clean_abstract(_required_text(record, "abstract", MAX_ABSTRACT_CHARS)),
+        "authors": tuple(a for a in authors if a),
+        "comment": _clean_optional(_optional_text(record, "comment")),
+    }
+
+
+def clean_title(text: str) -> str:
+    """Collapse arXiv's hard line breaks and runs of spaces into single spaces."""
+    return _SPACES_RE.sub(" ", text).strip()
+
+
+def clean_abstract(text: str) -> str:
+    """Join arXiv's hard-wrapped lines; an indented line starts a new paragraph."""
+    paragraphs: list[list[str]] = [[]]
+    for line in text.strip().split("\n"):
+        if line[:1].isspace() and paragraphs[-1] or not line.strip():
+            paragraphs.append([])
+        if line.strip():
+            paragraphs[-1].append(line.strip())
+    return "\n\n".join(" ".join(words) for words in paragraphs if words)
+
+
+def _first_name_first(name: str) -> str:
+    # Dublin Core writes "Last, First"; names with more commas (suffixes) are left as they are.
+    parts = [part.strip() for part in name.split(",")]
+    return f"{parts[1]} {parts[0]}" if len(parts) == 2 and all(parts) else name
+
+
+def _required_text(record: Mapping[str, Any], key: str, max_chars: int) -> str:
+    value = record.get(key)
+    if not isinstance(value, str):
+        raise RecordError(f"missing '{key}'" if value is None else f"'{key}' must be text")
+    if len(value) > max_chars:
+        raise RecordError(f"'{key}' is longer than {max_chars} characters")
+    return value
+
+
+def _optional_text(record: Mapping[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise RecordError(f"'{key}' must be text")
+
+
+def _clean_optional(value: str | None) -> str | None:
+    return clean_title(value) or None if value is not None else None
+
+
+def _strings(record: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = record.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise RecordError(f"'{key}' must be a list of text")
+
+
+def _first(values: Sequence[str]) -> str | None:
+    return values[0] if values else None
+
+
+def _timestamp(record: Mapping[str, Any], key: str) -> datetime | None:
+    value = _optional_text(record, key)
+    if not value:
+        return None
+    text = value.strip().removesuffix(" UTC").replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise RecordError(f"'{key}' is not a timestamp: {value[:40]!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _day(record: Mapping[str, Any], key: str) -> date | None:
+    value = _optional_text(record, key)
+    return _parse_day(value, key) if value else None
+
+
+def _parse_day(value: str, key: str) -> date:
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise RecordError(f"'{key}' is not a date: {value[:40]!r}") from None
+
+
+def _noon_eastern(day: date) -> datetime:
+    return datetime.combine(day, _DATE_ONLY_SUBMISSION_TIME, ARXIV_TZ).astimezone(UTC)

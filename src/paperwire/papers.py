@@ -1,0 +1,126 @@
+"""The paper record every part of paperwire speaks, and arXiv identifier rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from typing import TypeVar
+
+_Orderable = TypeVar("_Orderable", date, datetime, int)
+
+# New-style ids (0704.0001 onwards, 5-digit numbers since 1501) and old-style archive ids
+# (hep-th/9901001, math.GT/0309136), each optionally with a version suffix.
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
+_ID_RE = re.compile(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$")
+_URL_PREFIX_RE = re.compile(r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)", re.I)
+
+
+class InvalidArxivId(ValueError):
+    """Raised for text that is not an arXiv identifier."""
+
+
+def parse_arxiv_id(text: str) -> tuple[str, int | None]:
+    """Split '2401.00974v2', 'hep-th/9901001' or an abs/pdf URL into (id without version, version)."""
+    candidate = _URL_PREFIX_RE.sub("", text.strip()).removesuffix(".pdf")
+    match = _ID_RE.match(candidate)
+    if match is None:
+        raise InvalidArxivId(f"not an arXiv identifier: {text[:80]!r}")
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None
+
+
+def is_arxiv_id(text: str) -> bool:
+    """True when text is an arXiv id without version, as papers are keyed."""
+    match = _ID_RE.match(text)
+    return match is not None and match.group("version") is None
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper as paperwire stores it; None means 'not known' and never erases a value."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    version: int | None = None
+    categories: tuple[str, ...] = ()
+    primary_category: str | None = None
+    comment: str | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    published_at: datetime | None = None  # first version, timezone-aware UTC
+    updated_at: datetime | None = None  # latest version known, timezone-aware UTC
+    listing_day: date | None = None  # the day the paper appears on the daily list
+    imported_upvotes: int | None = None
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+
+PAPER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Paper))
+
+
+def merge_papers(stored: Paper, incoming: Paper) -> Paper:
+    """Combine what is stored with a newly seen record of the same paper.
+
+    A newer (or same) version replaces the descriptive metadata; an older one only fills
+    gaps. The first-version date and the listing day keep their earliest value, and an
+    imported upvote count is replaced by the newest import.
+    """
+    newer = _is_newer(incoming, stored)
+    base, other = (incoming, stored) if newer else (stored, incoming)
+    merged = _fill_gaps(base, other)
+    return replace(
+        merged,
+        published_at=_earliest(stored.published_at, incoming.published_at),
+        listing_day=_earliest(stored.listing_day, incoming.listing_day),
+        updated_at=_latest(stored.updated_at, incoming.updated_at),
+        version=_latest(stored.version, incoming.version),
+        imported_upvotes=(
+            incoming.imported_upvotes
+            if incoming.imported_upvotes is not None
+            else stored.imported_upvotes
+        ),
+    )
+
+
+def _is_newer(incoming: Paper, stored: Paper) -> bool:
+    if incoming.version is not None and stored.version is not None:
+        if incoming.version != stored.version:
+            return incoming.version > stored.version
+    if incoming.updated_at is not None and stored.updated_at is not None:
+        return incoming.updated_at >= stored.updated_at
+    # Same version, or versions unknown: keep what is stored and only fill its gaps.
+    return False
+
+
+def _fill_gaps(base: Paper, other: Paper) -> Paper:
+    changes: dict[str, object] = {}
+    for name in PAPER_FIELDS:
+        if _is_empty(getattr(base, name)) and not _is_empty(getattr(other, name)):
+            changes[name] = getattr(other, name)
+    return replace(base, **changes) if changes else base
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def _earliest(a: _Orderable | None, b: _Orderable | None) -> _Orderable | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return min(a, b)
+
+
+def _latest(a: _Orderable | None, b: _Orderable | None) -> _Orderable | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return max(a, b)

@@ -1,0 +1,1 @@
+"""Ranking: listing calendars and scores, as pure functions."""

@@ -1,0 +1,118 @@
+"""arXiv's announcement calendar and the day / week / month windows that lists cover."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+ARXIV_TZ = ZoneInfo("America/New_York")
+# Submissions received before 14:00 Eastern on a weekday are announced that evening, in the
+# listing dated the next weekday (a Friday cut-off is announced on Sunday, dated Monday).
+SUBMISSION_CUTOFF = time(14, 0)
+_WEEKEND = (5, 6)
+
+PeriodKind = Literal["day", "week", "month"]
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def listing_day_for_submission(submitted_at: datetime) -> date:
+    """The date of the daily listing in which a paper submitted at that moment appears.
+
+    Holidays on which arXiv skips an announcement are not modelled: such papers are placed
+    on the weekday the regular schedule gives.
+    """
+    if submitted_at.tzinfo is None:
+        raise ValueError("submission time must be timezone-aware")
+    local = submitted_at.astimezone(ARXIV_TZ)
+    cutoff_day = local.date()
+    if local.weekday() in _WEEKEND or local.time() >= SUBMISSION_CUTOFF:
+        cutoff_day = next_weekday(cutoff_day)
+    return next_weekday(cutoff_day)
+
+
+def next_weekday(day: date) -> date:
+    """The first Monday-to-Friday date after day."""
+    following = day + timedelta(days=1)
+    while following.weekday() in _WEEKEND:
+        following += timedelta(days=1)
+    return following
+
+
+class InvalidPeriod(ValueError):
+    """Raised for a day, week or month label that does not parse."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A window of listing days, inclusive at both ends."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        """The URL form: 2024-04-08, 2024-W15 or 2024-04."""
+        if self.kind == "day":
+            return self.start.isoformat()
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    @property
+    def title(self) -> str:
+        """How the period reads on a page: 'Mon, 8 Apr 2024', 'Week 15, 2024', 'April 2024'."""
+        if self.kind == "day":
+            return f"{self.start:%a}, {self.start.day} {self.start:%b %Y}"
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"Week {week}, {year} ({self.start.day} {self.start:%b} – {self.end.day} {self.end:%b})"
+        return f"{self.start:%B %Y}"
+
+    def containing(self, day: date) -> Period:
+        """The period of the same kind that holds day."""
+        return period_of(self.kind, day)
+
+
+def period_of(kind: PeriodKind, day: date) -> Period:
+    """The day, ISO week (Monday to Sunday) or calendar month that holds day."""
+    if kind == "day":
+        return Period("day", day, day)
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return Period("week", start, start + timedelta(days=6))
+    start = day.replace(day=1)
+    next_month = (start + timedelta(days=32)).replace(day=1)
+    return Period("month", start, next_month - timedelta(days=1))
+
+
+def parse_period(kind: PeriodKind, label: str) -> Period:
+    """Parse the URL label of a period; raise InvalidPeriod with a readable reason."""
+    try:
+        if kind == "day":
+            return period_of("day", date.fromisoformat(_strict(label, r"\d{4}-\d{2}-\d{2}")))
+        if kind == "week":
+            year, week = _numbers(_WEEK_RE, label)
+            return period_of("week", date.fromisocalendar(year, week, 1))
+        year, month = _numbers(_MONTH_RE, label)
+        return period_of("month", date(year, month, 1))
+    except ValueError as error:
+        raise InvalidPeriod(f"not a valid {kind}: {label[:40]!r}") from error
+
+
+def _strict(label: str, pattern: str) -> str:
+    if not re.fullmatch(pattern, label):
+        raise ValueError(label)
+    return label
+
+
+def _numbers(pattern: re.Pattern[str], label: str) -> tuple[int, int]:
+    match = pattern.fullmatch(label)
+    if match is None:
+        raise ValueError(label)
+    return int(match.group(1)), int(match.group(2))

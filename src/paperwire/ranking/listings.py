@@ -1,0 +1,97 @@
+"""The lists readers browse: a day, week or month of papers, and the trending page."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from paperwire.papers import Paper
+from paperwire.ranking.calendar import Period, period_of
+from paperwire.ranking.trending import TrendingEntry, rank_trending
+from paperwire.storage import Database
+from paperwire.storage import papers as paper_store
+
+
+@dataclass(frozen=True, slots=True)
+class PageOf:
+    number: int
+    size: int
+    total_items: int
+
+    @property
+    def count(self) -> int:
+        return max(1, math.ceil(self.total_items / self.size))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodList:
+    period: Period
+    papers: list[Paper]
+    page: PageOf
+    previous: Period | None  # the nearest earlier period that has papers
+    following: Period | None  # the nearest later period that has papers
+
+
+@dataclass(frozen=True, slots=True)
+class TrendingList:
+    anchor: date | None  # the listing day the ages are counted from; None: no papers yet
+    entries: list[tuple[Paper, TrendingEntry]]
+    page: PageOf
+    window_days: int
+
+
+def latest_day(db: Database) -> date | None:
+    """The most recent day that has papers: what the front page shows."""
+    return paper_store.latest_listing_day(db)
+
+
+def period_list(db: Database, period: Period, page: int, page_size: int) -> PeriodList:
+    """One page of a day, week or month, best first, with its neighbours that have papers."""
+    offset = (page - 1) * page_size
+    papers, total = paper_store.papers_listed_between(
+        db, period.start, period.end, limit=page_size, offset=offset
+    )
+    before = paper_store.previous_listing_day(db, period.start)
+    after = paper_store.next_listing_day(db, period.end)
+    return PeriodList(
+        period=period,
+        papers=papers,
+        page=PageOf(page, page_size, total),
+        previous=period_of(period.kind, before) if before else None,
+        following=period_of(period.kind, after) if after else None,
+    )
+
+
+def trending_list(
+    db: Database,
+    *,
+    today: date,
+    page: int,
+    page_size: int,
+    window_days: int,
+    half_life_hours: float,
+) -> TrendingList:
+    """Upvoted papers of the last window_days listing days, ranked by decayed upvotes.
+
+    The window ends at the most recent listing day (or today, if that is earlier), so an
+    instance that stopped harvesting still shows its last trending papers.
+    """
+    latest = paper_store.latest_listing_day(db)
+    if latest is None:
+        return TrendingList(None, [], PageOf(page, page_size, 0), window_days)
+    anchor = min(latest, today)
+    since = anchor - timedelta(days=window_days - 1)
+    ranked = rank_trending(paper_store.trending_candidates(db, since), anchor, half_life_hours)
+    shown = ranked[(page - 1) * page_size : page * page_size]
+    by_id = {p.arxiv_id: p for p in paper_store.papers_by_ids(db, [e.arxiv_id for e in shown])}
+    return TrendingList(
+        anchor=anchor,
+        entries=[(by_id[e.arxiv_id], e) for e in shown if e.arxiv_id in by_id],
+        page=PageOf(page, page_size, len(ranked)),
+        window_days=window_days,
+    )

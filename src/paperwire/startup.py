@@ -1,0 +1,25 @@
+"""Bring a database to a servable state before the web server starts."""
+
+from __future__ import annotations
+
+from paperwire.config import Settings
+from paperwire.demo import load_demo
+from paperwire.storage import Database
+from paperwire.storage.papers import count_papers
+
+
+def prepare_database(db: Database, settings: Settings) -> list[str]:
+    """Create the schema of a brand-new database, refuse one that is behind, load the demo.
+
+    Returns what was done, one line each, for the operator. A database that already has
+    tables is never migrated implicitly: upgrades stay an explicit `paperwire db upgrade`.
+    """
+    done: list[str] = []
+    if db.is_empty():
+        db.upgrade()
+        done.append("created a new database schema")
+    db.require_current_schema()
+    if settings.load_demo and count_papers(db) == 0:
+        report = load_demo(db)
+        done.append(f"loaded {report.counts.added} demo papers (PAPERWIRE_LOAD_DEMO=false turns this off)")
+    return done

@@ -1,0 +1,51 @@
+"""Table definitions used by queries; migrations/versions/ holds how they came to be."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# Papers carry an integer surrogate key so that votes, comments, embeddings and deliveries
+# added by later migrations reference a compact key, while arxiv_id stays the public one.
+papers = Table(
+    "papers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("arxiv_id", String(64), nullable=False, unique=True),
+    Column("version", Integer),
+    Column("title", Text, nullable=False),
+    Column("authors", JSON, nullable=False),
+    Column("abstract", Text, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("primary_category", String(32)),
+    Column("comment", Text),
+    Column("doi", Text),
+    Column("journal_ref", Text),
+    Column("published_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("listing_day", Date),
+    Column("imported_upvotes", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("modified_at", DateTime(timezone=True), nullable=False),
+    Index("ix_papers_listing_day_upvotes", "listing_day", "imported_upvotes"),
+)

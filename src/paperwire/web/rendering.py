@@ -1,0 +1,86 @@
+"""Jinja2 environment and the filters pages use to show papers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from paperwire import __version__
+from paperwire.config import Settings
+from paperwire.ranking.calendar import PeriodKind, period_of
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+PREVIEW_CHARS = 300
+AUTHORS_SHOWN = 6
+
+
+class Renderer:
+    """Renders templates with the shared context every page needs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.templates = Jinja2Templates(directory=TEMPLATES_DIR)
+        env = self.templates.env
+        env.filters["preview"] = preview
+        env.filters["short_authors"] = short_authors
+        env.filters["paragraphs"] = paragraphs
+        env.filters["long_date"] = long_date
+        env.filters["citation_date"] = citation_date
+        env.globals["version"] = __version__
+        env.globals["period_url"] = period_url
+
+    def page(
+        self, request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
+    ) -> HTMLResponse:
+        base_url = self.settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
+        full = {"request": request, "base_url": base_url} | context
+        return self.templates.TemplateResponse(request, name, full, status_code=status_code)
+
+
+_URL_KIND = {"day": "date", "week": "week", "month": "month"}
+
+
+def period_url(kind: PeriodKind, day: date | None) -> str:
+    """The page of the day, week or month holding day; the front page when day is unknown."""
+    if day is None:
+        return "/"
+    return f"/papers/{_URL_KIND[kind]}/{period_of(kind, day).label}"
+
+
+def preview(abstract: str, limit: int = PREVIEW_CHARS) -> str:
+    """The start of an abstract, cut at a word boundary, with an ellipsis when cut."""
+    text = " ".join(abstract.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return f"{cut}…"
+
+
+def short_authors(authors: tuple[str, ...], shown: int = AUTHORS_SHOWN) -> str:
+    """'A, B, C' or 'A, B, … and 12 more' for long author lists."""
+    if len(authors) <= shown:
+        return ", ".join(authors)
+    return f"{', '.join(authors[:shown])} and {len(authors) - shown} more"
+
+
+def paragraphs(text: str) -> list[str]:
+    return [part for part in text.split("\n\n") if part.strip()]
+
+
+def long_date(value: date | datetime | None) -> str:
+    if value is None:
+        return "unknown"
+    day = value.date() if isinstance(value, datetime) else value
+    return f"{day.day} {day:%B %Y}"
+
+
+def citation_date(value: date | datetime | None) -> str:
+    """Google Scholar wants YYYY/MM/DD."""
+    if value is None:
+        return ""
+    return f"{value:%Y/%m/%d}"
