@@ -1,0 +1,428 @@
+"""Benchmark the foundation: ingest the shared arXiv files into SQLite, then time the main pages.
+
+Run from the repository root:
+
+    .venv/bin/python bench/run_pages.py [--papers-dir ../shared/data/arxiv]
+        [--out bench/results/pages.json] [--requests 400] [--concurrency 4]
+
+It ingests the shared listings (and the Hugging Face upvote snapshot) into a fresh SQLite
+database in a temporary folder, times a second idempotent re-ingest, starts the real
+`paperwire serve` on a free loopback port, and measures client-side latency of the front
+page, a busy day page, paper pages and the trending page. Figures are printed as a table
+and written as JSON. Without the shared data it prints why and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+
+from paperwire.config import Settings
+from paperwire.ingest.files import IngestReport, ingest_files
+from paperwire.storage import Database
+from paperwire.storage.papers import count_papers
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PAPERS_DIR = REPO_ROOT.parent / "shared" / "data" / "arxiv"
+DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "pages.json"
+LISTING_FILES = ("cs-ai-2024-2026.jsonl.gz", "cs-cv-cl-ai-2025-2026.jsonl.gz")
+SNAPSHOT_FILE = Path("hf-daily-papers") / "upvotes-snapshot-2024-04-08.json"
+TARGET_INGEST_RECORDS_PER_S = 5_000.0
+TARGET_PAGE_P50_MS = 15.0
+PAPER_SAMPLE_SIZE = 200
+RANDOM_SEED = 20240408
+WARMUP_ROUNDS = 5
+SERVER_START_TIMEOUT_S = 120.0
+SERVER_STOP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRun:
+    label: str
+    seconds: float
+    seen: int
+    added: int
+    updated: int
+    unchanged: int
+    rejected: int
+    failed_files: int
+
+    @property
+    def records_per_s(self) -> float:
+        return self.seen / self.seconds if self.seconds > 0 else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self) | {"records_per_s": round(self.records_per_s, 1)}
+
+
+@dataclass(frozen=True, slots=True)
+class PageTarget:
+    kind: str
+    urls: list[str]  # requests cycle through these
+
+
+@dataclass(frozen=True, slots=True)
+class PageRun:
+    kind: str
+    example_url: str
+    distinct_urls: int
+    requests: int
+    concurrency: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+    throughput_rps: float
+
+    @property
+    def passed(self) -> bool:
+        return self.p50_ms <= TARGET_PAGE_P50_MS
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self) | {"target_p50_ms": TARGET_PAGE_P50_MS, "pass": self.passed}
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--papers-dir",
+        type=Path,
+        default=DEFAULT_PAPERS_DIR,
+        help="folder holding the shared arXiv JSON Lines files",
+    )
+    parser.add_argument(
+        "--snapshot",
+        type=Path,
+        default=None,
+        help=f"upvote snapshot [default: <papers-dir>/../{SNAPSHOT_FILE}]",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write the JSON")
+    parser.add_argument("--requests", type=int, default=400, help="measured requests per page")
+    parser.add_argument("--concurrency", type=int, default=4, help="client threads")
+    return parser.parse_args(argv)
+
+
+def input_files(papers_dir: Path, snapshot: Path | None) -> list[Path] | str:
+    """The files to ingest, or the reason the benchmark cannot run."""
+    listings = [papers_dir / name for name in LISTING_FILES]
+    snapshot = snapshot or papers_dir.parent / SNAPSHOT_FILE
+    missing = [p for p in [*listings, snapshot] if not p.is_file()]
+    if missing:
+        return f"skipped: shared data file {missing[0]} is missing"
+    return [*listings, snapshot]
+
+
+def timed_ingest(db: Database, files: list[Path], label: str) -> IngestRun:
+    started = time.perf_counter()
+    report: IngestReport = ingest_files(db, files)
+    seconds = time.perf_counter() - started
+    counts = report.counts
+    return IngestRun(
+        label,
+        seconds,
+        report.seen,
+        counts.added,
+        counts.updated,
+        counts.unchanged,
+        report.rejected,
+        report.failed_files,
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(data_dir: Path, port: int) -> Iterator[str]:
+    """Run `paperwire serve` over data_dir; yield its base URL; always stop it."""
+    env = os.environ | {
+        "PAPERWIRE_DATA_DIR": str(data_dir),
+        "PAPERWIRE_LOAD_DEMO": "false",
+        "PAPERWIRE_LOG_LEVEL": "WARNING",
+    }
+    command = [
+        str(Path(sys.executable).parent / "paperwire"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    log_path = data_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(process, base_url, log_path)
+            yield base_url
+        finally:
+            stop(process)
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {process.returncode}: "
+                f"{log_path.read_text(errors='replace')[-2000:]}"
+            )
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer /healthz within {SERVER_START_TIMEOUT_S:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=SERVER_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def busiest_day(db: Database) -> str:
+    query = text(
+        "select listing_day, count(*) from papers "
+        "where listing_day is not null group by 1 order by 2 desc limit 1"
+    )
+    with db.engine.connect() as connection:
+        row = connection.execute(query).one()
+    return str(row[0])
+
+
+def sample_paper_ids(db: Database, size: int) -> list[str]:
+    with db.engine.connect() as connection:
+        ids = list(connection.scalars(text("select arxiv_id from papers order by arxiv_id")))
+    return random.Random(RANDOM_SEED).sample(ids, min(size, len(ids)))
+
+
+def page_targets(db: Database) -> list[PageTarget]:
+    return [
+        PageTarget("front", ["/"]),
+        PageTarget("day", [f"/papers/date/{busiest_day(db)}"]),
+        PageTarget("paper", [f"/papers/{i}" for i in sample_paper_ids(db, PAPER_SAMPLE_SIZE)]),
+        PageTarget("trending", ["/papers/trending"]),
+    ]
+
+
+def fetch_ok(client: httpx.Client, url: str) -> float:
+    """GET url; return its latency in ms; raise unless the answer is 200."""
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return elapsed_ms
+
+
+def warm_up(base_url: str, target: PageTarget) -> None:
+    with httpx.Client(base_url=base_url, timeout=30.0) as client:
+        for _ in range(WARMUP_ROUNDS):
+            for url in target.urls[:WARMUP_ROUNDS]:
+                fetch_ok(client, url)
+
+
+def client_worker(
+    base_url: str, urls: list[str], latencies: list[float], errors: list[Exception]
+) -> None:
+    """One keep-alive connection fetching its share of the URLs in order."""
+    try:
+        with httpx.Client(base_url=base_url, timeout=30.0) as client:
+            for url in urls:
+                latencies.append(fetch_ok(client, url))
+    except Exception as error:  # handed to the main thread, which raises it
+        errors.append(error)
+
+
+def measure(base_url: str, target: PageTarget, requests: int, concurrency: int) -> PageRun:
+    warm_up(base_url, target)
+    plan = [target.urls[i % len(target.urls)] for i in range(requests)]
+    latencies: list[float] = []
+    errors: list[Exception] = []
+    threads = [
+        threading.Thread(
+            target=client_worker, args=(base_url, plan[k::concurrency], latencies, errors)
+        )
+        for k in range(concurrency)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall_s = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return summarize(target, latencies, concurrency, wall_s)
+
+
+def summarize(
+    target: PageTarget, latencies: list[float], concurrency: int, wall_s: float
+) -> PageRun:
+    ordered = sorted(latencies)
+    p95 = (
+        statistics.quantiles(ordered, n=100, method="inclusive")[94]
+        if len(ordered) > 1
+        else ordered[0]
+    )
+    return PageRun(
+        kind=target.kind,
+        example_url=target.urls[0],
+        distinct_urls=len(target.urls),
+        requests=len(ordered),
+        concurrency=concurrency,
+        p50_ms=round(statistics.median(ordered), 2),
+        p95_ms=round(p95, 2),
+        max_ms=round(ordered[-1], 2),
+        throughput_rps=round(len(ordered) / wall_s, 1),
+    )
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def print_ingest(runs: list[IngestRun], papers: int) -> None:
+    for run in runs:
+        print(
+            f"ingest {run.label:<6} {run.seen:>8,} records in {run.seconds:7.1f} s = "
+            f"{run.records_per_s:8,.0f} records/s  (added {run.added:,}, updated "
+            f"{run.updated:,}, unchanged {run.unchanged:,}, rejected {run.rejected:,})  "
+            f"target >= {TARGET_INGEST_RECORDS_PER_S:,.0f}/s: "
+            f"{verdict(run.records_per_s >= TARGET_INGEST_RECORDS_PER_S)}"
+        )
+    print(f"unique papers in the database: {papers:,}")
+
+
+def print_table(runs: list[PageRun]) -> None:
+    header = (
+        f"{'page':<9} {'requests':>8} {'conc':>4} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'max ms':>8} {'req/s':>7}  target p50<={TARGET_PAGE_P50_MS:g} ms  example URL"
+    )
+    print(header)
+    print("-" * len(header))
+    for run in runs:
+        print(
+            f"{run.kind:<9} {run.requests:>8} {run.concurrency:>4} {run.p50_ms:>8.2f} "
+            f"{run.p95_ms:>8.2f} {run.max_ms:>8.2f} {run.throughput_rps:>7.1f}  "
+            f"{verdict(run.passed):<19} {run.example_url}"
+        )
+
+
+def machine_info() -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def write_results(
+    out: Path, ingest: list[IngestRun], papers: int, pages: list[PageRun], files: list[Path]
+) -> None:
+    results = {
+        "benchmark": "pages",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_info(),
+        "database": "sqlite",
+        "input_files": [str(p) for p in files],
+        "papers": papers,
+        "ingest": {
+            "target_records_per_s": TARGET_INGEST_RECORDS_PER_S,
+            "runs": [
+                run.as_json() | {"pass": run.records_per_s >= TARGET_INGEST_RECORDS_PER_S}
+                for run in ingest
+            ],
+        },
+        "pages": [run.as_json() for run in pages],
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+def ingest_phase(db: Database, files: list[Path]) -> tuple[list[IngestRun], int]:
+    print(f"ingesting {len(files)} files into a fresh SQLite database ...", flush=True)
+    first = timed_ingest(db, files, "first")
+    print(f"first ingest done in {first.seconds:.1f} s; re-ingesting ...", flush=True)
+    rerun = timed_ingest(db, files, "rerun")
+    return [first, rerun], count_papers(db)
+
+
+def pages_phase(db: Database, data_dir: Path, requests: int, concurrency: int) -> list[PageRun]:
+    targets = page_targets(db)
+    db.close()  # the server is the only reader from here on
+    with running_server(data_dir, free_port()) as base_url:
+        print(
+            f"server up at {base_url}; {requests} requests per page, concurrency {concurrency}",
+            flush=True,
+        )
+        return [measure(base_url, target, requests, concurrency) for target in targets]
+
+
+def run(args: argparse.Namespace, files: list[Path]) -> None:
+    with tempfile.TemporaryDirectory(prefix="paperwire-bench-") as tmp:
+        data_dir = Path(tmp)
+        settings = Settings(data_dir=data_dir, load_demo=False)
+        db = Database.open(settings.effective_database_url())
+        try:
+            db.upgrade()
+            ingest, papers = ingest_phase(db, files)
+            print_ingest(ingest, papers)
+            pages = pages_phase(db, data_dir, args.requests, args.concurrency)
+        finally:
+            db.close()
+    print_ingest(ingest, papers)
+    print_table(pages)
+    write_results(args.out, ingest, papers, pages, files)
+    print(f"wrote {args.out}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.requests < 1 or args.concurrency < 1:
+        print("--requests and --concurrency must be at least 1", file=sys.stderr)
+        return 2
+    files = input_files(args.papers_dir, args.snapshot)
+    if isinstance(files, str):
+        print(files)
+        return 0
+    run(args, files)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Factories for test data: papers with sensible defaults and numbered ids."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from paperwire.papers import Paper
+
+TEST_DATA = Path(__file__).parent / "data"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+_numbers = itertools.count(1)
+
+
+def shared_file(relative: str) -> Path:
+    """A file of the shared data folder, or skip the test with the reason."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared data folder is not beside this checkout")
+    return path
+
+
+def make_paper(**overrides: Any) -> Paper:
+    """A complete paper; every field can be overridden by name."""
+    number = next(_numbers)
+    listing_day = overrides.get("listing_day", date(2024, 4, 8))
+    values: dict[str, Any] = {
+        "arxiv_id": f"2404.{number:05d}",
+        "version": 1,
+        "title": f"A study of example number {number}",
+        "abstract": f"We study example {number}.\n\nIt matters.",
+        "authors": ("Ada Lovelace", "Alan Turing"),
+        "categories": ("cs.AI", "cs.LG"),
+        "primary_category": "cs.AI",
+        "published_at": datetime.combine(listing_day, datetime.min.time(), UTC) - timedelta(hours=10),
+        "updated_at": None,
+        "listing_day": listing_day,
+        "imported_upvotes": 0,
+    }
+    values.update(overrides)
+    return Paper(**values)

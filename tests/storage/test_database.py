@@ -1,0 +1,59 @@
+"""Opening databases, SQLite tuning, and schema versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from paperwire.storage import Database, SchemaBehind, StorageError
+from paperwire.storage.schema import metadata
+
+
+def test_migrations_build_exactly_the_declared_schema(db: Database) -> None:
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_fresh_database_is_empty_and_behind(database_url: str) -> None:
+    db = Database.open(database_url)
+    try:
+        assert db.is_empty()
+        with pytest.raises(SchemaBehind, match="paperwire db upgrade"):
+            db.require_current_schema()
+        db.upgrade()
+        db.require_current_schema()
+        assert not db.is_empty()
+    finally:
+        db.close()
+
+
+def test_upgrade_twice_is_harmless(db: Database) -> None:
+    db.upgrade()
+    assert db.schema_state().is_current
+
+
+def test_sqlite_uses_wal_and_foreign_keys(sqlite_db: Database) -> None:
+    with sqlite_db.engine.connect() as connection:
+        assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+        assert connection.scalar(text("PRAGMA foreign_keys")) == 1
+        assert connection.scalar(text("PRAGMA busy_timeout")) == 10_000
+
+
+def test_sqlite_file_folder_is_created(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite:///{tmp_path / 'deep' / 'er' / 'p.sqlite3'}")
+    try:
+        db.upgrade()
+        assert (tmp_path / "deep" / "er" / "p.sqlite3").exists()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/db", "not a url", "oracle://x"])
+def test_unsupported_urls_are_refused_clearly(url: str) -> None:
+    with pytest.raises(StorageError):
+        Database.open(url)
