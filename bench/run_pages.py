@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from sqlalchemy import text
 
 from paperwire.config import Settings
 from paperwire.ingest.files import IngestReport, ingest_files
+from paperwire.ranking import listings
 from paperwire.storage import Database
 from paperwire.storage.papers import count_papers
 
@@ -79,6 +80,7 @@ class IngestRun:
 class PageTarget:
     kind: str
     urls: list[str]  # requests cycle through these
+    items: int  # papers the page ranks or shows: what makes it heavy
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ class PageRun:
     kind: str
     example_url: str
     distinct_urls: int
+    items: int
     requests: int
     concurrency: int
     p50_ms: float
@@ -212,14 +215,34 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def busiest_day(db: Database) -> str:
+def busiest_day(db: Database) -> tuple[str, int]:
+    """The listing day with the most papers, and how many."""
     query = text(
         "select listing_day, count(*) from papers "
         "where listing_day is not null group by 1 order by 2 desc limit 1"
     )
     with db.engine.connect() as connection:
         row = connection.execute(query).one()
-    return str(row[0])
+    return str(row[0]), int(row[1])
+
+
+def papers_on(db: Database, day: date) -> int:
+    query = text("select count(*) from papers where listing_day = :day")
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query, {"day": day.isoformat()}) or 0)
+
+
+def trending_items(db: Database, settings: Settings) -> int:
+    """How many upvoted papers the trending page ranks, as the server will see it."""
+    found = listings.trending_list(
+        db,
+        today=datetime.now(UTC).date(),
+        page=1,
+        page_size=settings.page_size,
+        window_days=settings.trending_window_days,
+        half_life_hours=settings.trending_half_life_hours,
+    )
+    return found.page.total_items
 
 
 def sample_paper_ids(db: Database, size: int) -> list[str]:
@@ -228,12 +251,15 @@ def sample_paper_ids(db: Database, size: int) -> list[str]:
     return random.Random(RANDOM_SEED).sample(ids, min(size, len(ids)))
 
 
-def page_targets(db: Database) -> list[PageTarget]:
+def page_targets(db: Database, settings: Settings) -> list[PageTarget]:
+    latest = listings.latest_day(db)
+    day, day_papers = busiest_day(db)
+    paper_urls = [f"/papers/{i}" for i in sample_paper_ids(db, PAPER_SAMPLE_SIZE)]
     return [
-        PageTarget("front", ["/"]),
-        PageTarget("day", [f"/papers/date/{busiest_day(db)}"]),
-        PageTarget("paper", [f"/papers/{i}" for i in sample_paper_ids(db, PAPER_SAMPLE_SIZE)]),
-        PageTarget("trending", ["/papers/trending"]),
+        PageTarget("front", ["/"], papers_on(db, latest) if latest else 0),
+        PageTarget("day", [f"/papers/date/{day}"], day_papers),
+        PageTarget("paper", paper_urls, 1),
+        PageTarget("trending", ["/papers/trending"], trending_items(db, settings)),
     ]
 
 
@@ -301,6 +327,7 @@ def summarize(
         kind=target.kind,
         example_url=target.urls[0],
         distinct_urls=len(target.urls),
+        items=target.items,
         requests=len(ordered),
         concurrency=concurrency,
         p50_ms=round(statistics.median(ordered), 2),
@@ -328,17 +355,18 @@ def print_ingest(runs: list[IngestRun], papers: int) -> None:
 
 def print_table(runs: list[PageRun]) -> None:
     header = (
-        f"{'page':<9} {'requests':>8} {'conc':>4} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'max ms':>8} {'req/s':>7}  target p50<={TARGET_PAGE_P50_MS:g} ms  example URL"
+        f"{'page':<9} {'papers':>6} {'requests':>8} {'conc':>4} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'max ms':>8} {'req/s':>7}  p50<={TARGET_PAGE_P50_MS:g} ms  example URL"
     )
     print(header)
     print("-" * len(header))
     for run in runs:
         print(
-            f"{run.kind:<9} {run.requests:>8} {run.concurrency:>4} {run.p50_ms:>8.2f} "
-            f"{run.p95_ms:>8.2f} {run.max_ms:>8.2f} {run.throughput_rps:>7.1f}  "
-            f"{verdict(run.passed):<19} {run.example_url}"
+            f"{run.kind:<9} {run.items:>6} {run.requests:>8} {run.concurrency:>4} "
+            f"{run.p50_ms:>8.2f} {run.p95_ms:>8.2f} {run.max_ms:>8.2f} "
+            f"{run.throughput_rps:>7.1f}  {verdict(run.passed):<12} {run.example_url}"
         )
+    print("papers: how many papers the page ranks (day, trending) or shows (paper)")
 
 
 def machine_info() -> dict[str, Any]:
@@ -382,10 +410,10 @@ def ingest_phase(db: Database, files: list[Path]) -> tuple[list[IngestRun], int]
     return [first, rerun], count_papers(db)
 
 
-def pages_phase(db: Database, data_dir: Path, requests: int, concurrency: int) -> list[PageRun]:
-    targets = page_targets(db)
+def pages_phase(db: Database, settings: Settings, requests: int, concurrency: int) -> list[PageRun]:
+    targets = page_targets(db, settings)
     db.close()  # the server is the only reader from here on
-    with running_server(data_dir, free_port()) as base_url:
+    with running_server(settings.data_dir, free_port()) as base_url:
         print(
             f"server up at {base_url}; {requests} requests per page, concurrency {concurrency}",
             flush=True,
@@ -402,7 +430,7 @@ def run(args: argparse.Namespace, files: list[Path]) -> None:
             db.upgrade()
             ingest, papers = ingest_phase(db, files)
             print_ingest(ingest, papers)
-            pages = pages_phase(db, data_dir, args.requests, args.concurrency)
+            pages = pages_phase(db, settings, args.requests, args.concurrency)
         finally:
             db.close()
     print_ingest(ingest, papers)

@@ -1,11 +1,11 @@
-"""Rebuild the demo corpus shipped in src/paperwire/demo/ from ../shared/data (see docs/demo-data.md)."""
+"""Rebuild the demo corpus in src/paperwire/demo/ from ../shared/data (docs/demo-data.md)."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,8 +14,8 @@ OUT = ROOT / "src" / "paperwire" / "demo"
 SNAPSHOT = DATA / "hf-daily-papers" / "upvotes-snapshot-2024-04-08.json"
 LISTING = DATA / "arxiv" / "cs-ai-2024-2026.jsonl.gz"
 # Three weeks of cs.AI submissions ending with the snapshot's day.
-FIRST = datetime(2024, 3, 15, 18, 0, tzinfo=timezone.utc)
-LAST = datetime(2024, 4, 5, 18, 0, tzinfo=timezone.utc)
+FIRST = datetime(2024, 3, 15, 18, 0, tzinfo=UTC)
+LAST = datetime(2024, 4, 5, 18, 0, tzinfo=UTC)
 
 
 def _gzip_out(name: str) -> gzip.GzipFile:
@@ -30,13 +30,14 @@ def main() -> None:
     with _gzip_out("upvotes-snapshot-2024-04-08.json.gz") as out:
         out.write(SNAPSHOT.read_bytes())
     kept = 0
-    with gzip.open(LISTING, "rt") as source, _gzip_out(
-        "cs-ai-2024-03-15-to-2024-04-05.jsonl.gz"
-    ) as out:
+    with (
+        gzip.open(LISTING, "rt") as source,
+        _gzip_out("cs-ai-2024-03-15-to-2024-04-05.jsonl.gz") as out,
+    ):
         for line in source:
             record = json.loads(line)
             published = datetime.strptime(record["published"], "%Y-%m-%d %H:%M:%S UTC")
-            published = published.replace(tzinfo=timezone.utc)
+            published = published.replace(tzinfo=UTC)
             if FIRST <= published < LAST or record["id"] in snapshot_ids:
                 out.write(line.encode())
                 kept += 1

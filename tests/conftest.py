@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from backends import backend_params, empty_database_url
 
 from paperwire.storage import Database
 
-POSTGRES_URL_VARIABLE = "PAPERWIRE_TEST_DATABASE_URL"
 
-
-def _backend_params() -> list[object]:
-    skip_postgres = pytest.mark.skipif(
-        not os.environ.get(POSTGRES_URL_VARIABLE),
-        reason=f"{POSTGRES_URL_VARIABLE} is not set: PostgreSQL tests skipped",
-    )
-    return ["sqlite", pytest.param("postgresql", marks=[skip_postgres, pytest.mark.postgres])]
-
-
-@pytest.fixture(params=_backend_params())
+@pytest.fixture(params=backend_params())
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A URL to an empty database: a fresh SQLite file, or a wiped PostgreSQL schema."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'paperwire.sqlite3'}"
-    url = os.environ[POSTGRES_URL_VARIABLE]
-    _wipe_postgres(url)
-    return url
-
-
-def _wipe_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    """A URL to an empty database on each backend."""
+    return empty_database_url(request.param, tmp_path)
 
 
 @pytest.fixture

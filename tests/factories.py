@@ -36,7 +36,8 @@ def make_paper(**overrides: Any) -> Paper:
         "authors": ("Ada Lovelace", "Alan Turing"),
         "categories": ("cs.AI", "cs.LG"),
         "primary_category": "cs.AI",
-        "published_at": datetime.combine(listing_day, datetime.min.time(), UTC) - timedelta(hours=10),
+        "published_at": datetime.combine(listing_day, datetime.min.time(), UTC)
+        - timedelta(hours=10),
         "updated_at": None,
         "listing_day": listing_day,
         "imported_upvotes": 0,

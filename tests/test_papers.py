@@ -30,7 +30,9 @@ def test_parse_arxiv_id_splits_id_and_version(text: str, expected: tuple[str, in
     assert parse_arxiv_id(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "nope", "2401.974", "2401.00974v", "../etc/passwd", "HEP-TH/9901001"])
+@pytest.mark.parametrize(
+    "text", ["", "nope", "2401.974", "2401.00974v", "../etc/passwd", "HEP-TH/9901001"]
+)
 def test_parse_arxiv_id_rejects_other_text(text: str) -> None:
     with pytest.raises(InvalidArxivId):
         parse_arxiv_id(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 _Orderable = TypeVar("_Orderable", date, datetime, int)
 
@@ -14,7 +14,9 @@ _Orderable = TypeVar("_Orderable", date, datetime, int)
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ID_RE = re.compile(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$")
-_URL_PREFIX_RE = re.compile(r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)", re.I)
+_URL_PREFIX_RE = re.compile(
+    r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)", re.I
+)
 
 
 class InvalidArxivId(ValueError):
@@ -22,7 +24,7 @@ class InvalidArxivId(ValueError):
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None]:
-    """Split '2401.00974v2', 'hep-th/9901001' or an abs/pdf URL into (id without version, version)."""
+    """Split '2401.00974v2', 'hep-th/9901001' or an abs/pdf URL into (id, version)."""
     candidate = _URL_PREFIX_RE.sub("", text.strip()).removesuffix(".pdf")
     match = _ID_RE.match(candidate)
     if match is None:
@@ -93,9 +95,9 @@ def merge_papers(stored: Paper, incoming: Paper) -> Paper:
 
 
 def _is_newer(incoming: Paper, stored: Paper) -> bool:
-    if incoming.version is not None and stored.version is not None:
-        if incoming.version != stored.version:
-            return incoming.version > stored.version
+    versions = (incoming.version, stored.version)
+    if None not in versions and versions[0] != versions[1]:
+        return incoming.version > stored.version  # type: ignore[operator]
     if incoming.updated_at is not None and stored.updated_at is not None:
         return incoming.updated_at >= stored.updated_at
     # Same version, or versions unknown: keep what is stored and only fill its gaps.
@@ -103,7 +105,7 @@ def _is_newer(incoming: Paper, stored: Paper) -> bool:
 
 
 def _fill_gaps(base: Paper, other: Paper) -> Paper:
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for name in PAPER_FIELDS:
         if _is_empty(getattr(base, name)) and not _is_empty(getattr(other, name)):
             changes[name] = getattr(other, name)

@@ -21,5 +21,7 @@ def prepare_database(db: Database, settings: Settings) -> list[str]:
     db.require_current_schema()
     if settings.load_demo and count_papers(db) == 0:
         report = load_demo(db)
-        done.append(f"loaded {report.counts.added} demo papers (PAPERWIRE_LOAD_DEMO=false turns this off)")
+        done.append(
+            f"loaded {report.counts.added} demo papers (PAPERWIRE_LOAD_DEMO=false turns this off)"
+        )
     return done

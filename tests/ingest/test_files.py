@@ -46,8 +46,11 @@ def test_snapshot_adds_upvotes_to_a_paper_known_from_a_listing(db: Database) -> 
 
 def test_newer_version_in_a_later_file_updates_the_paper(db: Database, tmp_path: Path) -> None:
     record = json.loads((TEST_DATA / "cs-ai-sample.jsonl").read_text().splitlines()[0])
-    newer = record | {"version_id": "2401.00974v2", "title": "Revised title",
-                      "updated": "2024-02-01 10:00:00 UTC"}
+    newer = record | {
+        "version_id": "2401.00974v2",
+        "title": "Revised title",
+        "updated": "2024-02-01 10:00:00 UTC",
+    }
     (tmp_path / "v1.jsonl").write_text(json.dumps(record) + "\n")
     (tmp_path / "v2.jsonl").write_text(json.dumps(newer) + "\n")
     ingest_files(db, [tmp_path / "v1.jsonl"])
@@ -56,7 +59,9 @@ def test_newer_version_in_a_later_file_updates_the_paper(db: Database, tmp_path:
     paper = get_paper(db, "2401.00974")
     assert paper is not None
     assert (paper.version, paper.title) == (2, "Revised title")
-    assert paper.published_at is not None and paper.published_at.isoformat().startswith("2024-01-01")
+    assert paper.published_at is not None and paper.published_at.isoformat().startswith(
+        "2024-01-01"
+    )
 
 
 def test_malformed_lines_are_reported_with_line_numbers_and_good_lines_kept(
@@ -69,7 +74,11 @@ def test_malformed_lines_are_reported_with_line_numbers_and_good_lines_kept(
     report = ingest_files(db, [path])
     assert report.counts.added == 3
     assert report.rejected == 3
-    assert [(p.line, p.path) for p in report.problems] == [(2, str(path)), (4, str(path)), (7, str(path))]
+    assert [(p.line, p.path) for p in report.problems] == [
+        (2, str(path)),
+        (4, str(path)),
+        (7, str(path)),
+    ]
     assert "not valid JSON" in report.problems[0].reason
     assert str(report.problems[0]).startswith(f"{path}:2: ")
 
@@ -124,8 +133,13 @@ def test_half_written_last_line_is_rejected(db: Database, tmp_path: Path) -> Non
 
 def test_malformed_snapshot_entry_is_reported_by_its_key(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "snapshot.json"
-    entry = {"title": "t", "abstract": "a", "authors": ["A"], "upvotes": 3,
-             "publication_date": "2024-04-01T10:00:00Z"}
+    entry = {
+        "title": "t",
+        "abstract": "a",
+        "authors": ["A"],
+        "upvotes": 3,
+        "publication_date": "2024-04-01T10:00:00Z",
+    }
     path.write_text(json.dumps({"2404.00001": entry, "2404.00002": entry | {"upvotes": -1}}))
     report = ingest_files(db, [path])
     assert (report.counts.added, report.rejected) == (1, 1)

@@ -45,9 +45,16 @@ def test_api_listing_record_with_later_version() -> None:
 
 
 def test_daily_listing_record_takes_its_listing_day_and_strips_version() -> None:
-    record = {"id": "2606.18250v1", "title": "T", "authors": ["A B"], "abstract": "x",
-              "categories": ["cs.CV", "cs.AI"], "comment": None, "first_listed": "2026-06-26",
-              "listed_dates": ["2026-06-26"]}
+    record = {
+        "id": "2606.18250v1",
+        "title": "T",
+        "authors": ["A B"],
+        "abstract": "x",
+        "categories": ["cs.CV", "cs.AI"],
+        "comment": None,
+        "first_listed": "2026-06-26",
+        "listed_dates": ["2026-06-26"],
+    }
     paper = parse_listing_record(record)
     assert (paper.arxiv_id, paper.version) == ("2606.18250", 1)
     assert paper.listing_day == date(2026, 6, 26)
@@ -56,10 +63,17 @@ def test_daily_listing_record_takes_its_listing_day_and_strips_version() -> None
 
 
 def test_oai_dc_record_maps_subjects_names_and_versions() -> None:
-    record = {"id": "hep-th/9504118", "title": "Discrete\n  Mathematics", "authors": ["Requardt, M."],
-              "abstract": "Starting from", "subjects": ["High Energy Physics - Theory", "05C15"],
-              "comment": None, "dates": ["1995-04-21", "1995-05-02"], "doi": ["10.1/a", "10.1/b"],
-              "journal_ref": ["J. Phys. 1", "J. Phys. 2"]}
+    record = {
+        "id": "hep-th/9504118",
+        "title": "Discrete\n  Mathematics",
+        "authors": ["Requardt, M."],
+        "abstract": "Starting from",
+        "subjects": ["High Energy Physics - Theory", "05C15"],
+        "comment": None,
+        "dates": ["1995-04-21", "1995-05-02"],
+        "doi": ["10.1/a", "10.1/b"],
+        "journal_ref": ["J. Phys. 1", "J. Phys. 2"],
+    }
     paper = parse_listing_record(record)
     assert paper.arxiv_id == "hep-th/9504118"
     assert paper.title == "Discrete Mathematics"
@@ -97,16 +111,46 @@ def test_abstract_line_breaks_are_joined_and_paragraphs_kept() -> None:
     [
         ([1, 2], "expected a JSON object"),
         ({"title": "x"}, "unrecognised record"),
-        ({"id": "2401.00001", "published": "2024-01-01 00:00:00 UTC", "abstract": "a"}, "missing 'title'"),
-        ({"id": "bogus", "title": "t", "abstract": "a", "published": "2024-01-01"}, "not an arXiv identifier"),
-        ({"id": "2401.00001", "title": "  ", "abstract": "a", "published": "2024-01-01"}, "empty 'title'"),
-        ({"id": "2401.00001", "title": "t", "abstract": "a", "published": "yesterday"}, "not a timestamp"),
-        ({"id": "2401.00001", "title": "t", "abstract": 5, "published": "2024-01-01"}, "'abstract' must be text"),
+        (
+            {"id": "2401.00001", "published": "2024-01-01 00:00:00 UTC", "abstract": "a"},
+            "missing 'title'",
+        ),
+        (
+            {"id": "bogus", "title": "t", "abstract": "a", "published": "2024-01-01"},
+            "not an arXiv identifier",
+        ),
+        (
+            {"id": "2401.00001", "title": "  ", "abstract": "a", "published": "2024-01-01"},
+            "empty 'title'",
+        ),
+        (
+            {"id": "2401.00001", "title": "t", "abstract": "a", "published": "yesterday"},
+            "not a timestamp",
+        ),
+        (
+            {"id": "2401.00001", "title": "t", "abstract": 5, "published": "2024-01-01"},
+            "'abstract' must be text",
+        ),
         ({"id": "2401.00001", "title": "t", "abstract": "a", "first_listed": "soon"}, "not a date"),
-        ({"id": "2401.00001", "title": "t", "abstract": "a", "first_listed": "2024-01-01",
-          "authors": [1]}, "'authors' must be a list of text"),
-        ({"id": "2401.00001", "title": "t" * 3000, "abstract": "a", "first_listed": "2024-01-01"},
-         "longer than"),
+        (
+            {
+                "id": "2401.00001",
+                "title": "t",
+                "abstract": "a",
+                "first_listed": "2024-01-01",
+                "authors": [1],
+            },
+            "'authors' must be a list of text",
+        ),
+        (
+            {
+                "id": "2401.00001",
+                "title": "t" * 3000,
+                "abstract": "a",
+                "first_listed": "2024-01-01",
+            },
+            "longer than",
+        ),
     ],
 )
 def test_malformed_records_say_what_is_wrong(record: object, reason: str) -> None:

@@ -43,8 +43,12 @@ def test_listing_day_uses_eastern_time_across_utc_midnight() -> None:
 
 def test_listing_day_handles_daylight_saving_change() -> None:
     # 2024-03-10 is the spring-forward Sunday; 18:30 UTC Monday 11 March is 14:30 EDT.
-    assert listing_day_for_submission(datetime(2024, 3, 11, 17, 30, tzinfo=UTC)) == date(2024, 3, 12)
-    assert listing_day_for_submission(datetime(2024, 3, 11, 18, 30, tzinfo=UTC)) == date(2024, 3, 13)
+    assert listing_day_for_submission(datetime(2024, 3, 11, 17, 30, tzinfo=UTC)) == date(
+        2024, 3, 12
+    )
+    assert listing_day_for_submission(datetime(2024, 3, 11, 18, 30, tzinfo=UTC)) == date(
+        2024, 3, 13
+    )
 
 
 def test_listing_day_needs_an_aware_time() -> None:
@@ -73,8 +77,16 @@ def test_day_label_round_trips() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "label"),
-    [("day", "2024-13-01"), ("day", "20240408"), ("day", "2024-04-08x"), ("week", "2024-W54"),
-     ("week", "2024-15"), ("month", "2024-00"), ("month", "2024-4"), ("day", "9" * 500)],
+    [
+        ("day", "2024-13-01"),
+        ("day", "20240408"),
+        ("day", "2024-04-08x"),
+        ("week", "2024-W54"),
+        ("week", "2024-15"),
+        ("month", "2024-00"),
+        ("month", "2024-4"),
+        ("day", "9" * 500),
+    ],
 )
 def test_bad_period_labels_are_refused(kind: str, label: str) -> None:
     with pytest.raises(InvalidPeriod):

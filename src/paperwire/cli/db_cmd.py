@@ -37,4 +37,6 @@ def status(context: click.Context) -> None:
         state = opened.schema_state()
     verdict = "up to date" if state.is_current else "behind: run `paperwire db upgrade`"
     click.echo(f"database: {redact_url(settings.effective_database_url())}")
-    click.echo(f"schema:   {state.current or 'empty'} (this paperwire needs {state.head}): {verdict}")
+    click.echo(
+        f"schema:   {state.current or 'empty'} (this paperwire needs {state.head}): {verdict}"
+    )

@@ -27,7 +27,9 @@ def ingest() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def ingest_file(context: click.Context, paths: tuple[Path, ...], as_json: bool, quiet: bool) -> None:
+def ingest_file(
+    context: click.Context, paths: tuple[Path, ...], as_json: bool, quiet: bool
+) -> None:
     """Load papers from JSON Lines listings, OAI Dublin Core records or upvote snapshots.
 
     Files may be gzipped. Reruns are safe: known papers are merged, never duplicated.
@@ -38,13 +40,16 @@ def ingest_file(context: click.Context, paths: tuple[Path, ...], as_json: bool, 
     def on_problem(problem: Problem) -> None:
         if len(shown) < PROBLEMS_SHOWN:
             shown.append(problem)
-            tqdm.write(f"rejected {problem}", file=click.get_text_stream("stderr"))
+            click.echo(f"rejected {problem}", err=True)
 
     total_bytes = sum(path.stat().st_size for path in paths)
     started = time.perf_counter()
-    with database(settings) as db, tqdm(
-        total=total_bytes, unit="B", unit_scale=True, desc="ingest", disable=quiet or None
-    ) as bar:
+    with (
+        database(settings) as db,
+        tqdm(
+            total=total_bytes, unit="B", unit_scale=True, desc="ingest", disable=quiet or None
+        ) as bar,
+    ):
         db.require_current_schema()
         report = ingest_files(db, list(paths), progress=bar.update, on_problem=on_problem)
     _print_summary(report, time.perf_counter() - started, as_json)

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 @click.command()
 @click.option("--host", help="Address to listen on [default: PAPERWIRE_HOST or 127.0.0.1].")
-@click.option("--port", type=click.IntRange(1, 65535), help="Port [default: PAPERWIRE_PORT or 8000].")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port [default: PAPERWIRE_PORT or 8000]."
+)
 @click.pass_context
 def serve(context: click.Context, host: str | None, port: int | None) -> None:
     """Serve the web pages. A brand-new database is created (and filled with the demo papers)."""

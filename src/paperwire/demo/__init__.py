@@ -1,4 +1,4 @@
-"""The bundled demo corpus: real CC0 arXiv metadata and a real upvote snapshot (docs/demo-data.md)."""
+"""The bundled demo corpus: real CC0 arXiv metadata and a real upvote snapshot."""
 
 from __future__ import annotations
 

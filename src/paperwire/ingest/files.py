@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from paperwire.ingest.formats import RecordError, parse_listing_record, parse_upvote_entry
 from paperwire.papers import Paper
@@ -21,7 +21,7 @@ MAX_WHOLE_FILE_JSON_BYTES = 256 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 5
 
-ProgressCallback = Callable[[int], None]  # called with bytes read since the last call
+ProgressCallback = Callable[[int], object]  # called with bytes read since the last call
 
 
 class FileFormatError(ValueError):
@@ -41,7 +41,7 @@ class Problem:
 
 @dataclass(slots=True)
 class IngestReport:
-    counts: UpsertCounts = UpsertCounts()
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
     rejected: int = 0
     failed_files: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -125,7 +125,7 @@ def _read_json_lines(
     reported = 0
     number = 0
     try:
-        for number, line in enumerate(stream, start=1):  # noqa: B007 - number used after the loop
+        for number, line in enumerate(stream, start=1):
             if line.strip():
                 yield number, _parse_line(line)
             if progress is not None and number % 1_000 == 0:
@@ -226,4 +226,4 @@ def _open_binary(path: Path) -> Iterator[tuple[IO[bytes], IO[bytes]]]:
             yield raw, raw
             return
         with gzip.GzipFile(fileobj=raw) as stream:
-            yield stream, raw
+            yield cast(IO[bytes], stream), raw

@@ -132,7 +132,7 @@ def clean_abstract(text: str) -> str:
     """Join arXiv's hard-wrapped lines; an indented line starts a new paragraph."""
     paragraphs: list[list[str]] = [[]]
     for line in text.strip().split("\n"):
-        if line[:1].isspace() and paragraphs[-1] or not line.strip():
+        if (line[:1].isspace() and paragraphs[-1]) or not line.strip():
             paragraphs.append([])
         if line.strip():
             paragraphs[-1].append(line.strip())

@@ -71,7 +71,8 @@ class Period:
             return f"{self.start:%a}, {self.start.day} {self.start:%b %Y}"
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()
-            return f"Week {week}, {year} ({self.start.day} {self.start:%b} – {self.end.day} {self.end:%b})"
+            span = f"{self.start.day} {self.start:%b} – {self.end.day} {self.end:%b}"
+            return f"Week {week}, {year} ({span})"
         return f"{self.start:%B %Y}"
 
     def containing(self, day: date) -> Period:

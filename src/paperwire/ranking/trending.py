@@ -35,7 +35,7 @@ def trending_score(upvotes: int, listing_day: date, anchor: date, half_life_hour
     listing day; papers listed after the anchor count as age 0.
     """
     age_hours = max(0, (anchor - listing_day).days) * HOURS_PER_DAY
-    return float(upvotes) * 0.5 ** (age_hours / half_life_hours)
+    return float(upvotes * 0.5 ** (age_hours / half_life_hours))
 
 
 def rank_trending(

@@ -53,7 +53,9 @@ class Database:
             return cls(_sqlite_engine(url, parsed.database))
         if parsed.get_backend_name() == "postgresql":
             return cls(create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10))
-        raise StorageError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+        raise StorageError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
+        )
 
     @property
     def dialect(self) -> str:

@@ -93,9 +93,7 @@ def about_trending(request: Request) -> HTMLResponse:
 
 
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse, summary="A paper")
-def paper_page(
-    request: Request, arxiv_id: Annotated[str, Path(max_length=64)]
-) -> HTMLResponse:
+def paper_page(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
     paper = paper_store.get_paper(_db(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
     if paper is None:
         raise HTTPException(404, f"No paper with the id {arxiv_id[:64]!r} is known here.")

@@ -8,7 +8,9 @@ from paperwire.storage.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through `paperwire db upgrade`, which supplies the connection")
+    raise RuntimeError(
+        "run migrations through `paperwire db upgrade`, which supplies the connection"
+    )
 
 context.configure(
     connection=connection,
