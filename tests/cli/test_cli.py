@@ -1,0 +1,120 @@
+"""The command line: each command's output, and one clear line for every user error."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from factories import TEST_DATA
+
+from paperwire.cli.main import cli
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Settings pointing at a fresh data dir, for in-process and subprocess runs."""
+    values = {"PAPERWIRE_DATA_DIR": str(tmp_path / "data"), "PAPERWIRE_LOG_LEVEL": "WARNING"}
+    for name in [n for n in os.environ if n.startswith("PAPERWIRE_")]:
+        monkeypatch.delenv(name)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    return values
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_db_upgrade_then_status(env: dict[str, str]) -> None:
+    code, out, _ = run("db", "status")
+    assert code == 0 and "behind: run `paperwire db upgrade`" in out
+    code, out, _ = run("db", "upgrade")
+    assert code == 0 and "upgraded from empty to 0001" in out
+    code, out, _ = run("db", "upgrade")
+    assert "already at 0001" in out
+    assert "up to date" in run("db", "status")[1]
+
+
+def test_ingest_file_prints_a_summary_and_rejections(env: dict[str, str], tmp_path: Path) -> None:
+    run("db", "upgrade")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "2401.00001"}\n')
+    code, out, err = run(
+        "ingest", "file", "--quiet", str(TEST_DATA / "oai-dc-sample.jsonl"), str(bad)
+    )
+    assert code == 0
+    assert "added 17, updated 0, unchanged 0, rejected 1" in out
+    assert f"rejected {bad}:1: unrecognised record" in err
+
+
+def test_ingest_file_json_summary(env: dict[str, str]) -> None:
+    run("db", "upgrade")
+    code, out, _ = run(
+        "ingest", "file", "--quiet", "--json", str(TEST_DATA / "upvotes-sample.json")
+    )
+    summary = json.loads(out)
+    assert (code, summary["added"], summary["rejected"]) == (0, 25, 0)
+
+
+def test_config_show_hides_passwords(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERWIRE_DATABASE_URL", "postgresql+psycopg://me:s3cret@db.example/pw")
+    code, out, _ = run("config", "show")
+    assert code == 0
+    assert "s3cret" not in out
+    assert "postgresql+psycopg://me:***@db.example/pw" in out
+    shown = json.loads(run("config", "show", "--json")[1])
+    assert shown["page_size"] == 50 and "s3cret" not in json.dumps(shown)
+
+
+def _paperwire(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "paperwire", *args],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra_env", "args", "message"),
+    [
+        ({"PAPERWIRE_PORT": "seventy"}, ("config", "show"), "PAPERWIRE_PORT"),
+        ({"PAPERWIRE_DATABASE_URL": "mysql://x@y/z"}, ("db", "upgrade"), "unsupported database"),
+        (
+            {"PAPERWIRE_DATABASE_URL": "postgresql+psycopg://u:pw@127.0.0.1:1/x"},
+            ("db", "status"),
+            "127.0.0.1",
+        ),
+        ({}, ("ingest", "file", "/no/such/file.jsonl"), "does not exist"),
+        ({}, ("ingest", "file", str(TEST_DATA / "oai-dc-sample.jsonl")), "paperwire db upgrade"),
+    ],
+)
+def test_user_errors_are_one_clear_line_without_traceback(
+    env: dict[str, str], extra_env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = _paperwire(env | extra_env, *args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert "pw@" not in result.stderr  # a password in the URL is never echoed
+    error_lines = [line for line in result.stderr.splitlines() if line.startswith("Error")]
+    assert len(error_lines) == 1
+
+
+def test_wrong_format_file_fails_the_command(env: dict[str, str], tmp_path: Path) -> None:
+    run("db", "upgrade")
+    wrong = tmp_path / "feed.xml"
+    wrong.write_text("<feed/>")
+    result = _paperwire(env, "ingest", "file", "--quiet", str(wrong))
+    assert result.returncode == 1
+    assert "not a supported format" in result.stderr
+    assert "1 file(s) could not be read" in result.stderr
