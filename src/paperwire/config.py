@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         description="Public URL of this instance, used in citation meta tags; "
         "empty: taken from each request.",
     )
+    page_cache_entries: int = Field(
+        default=256,
+        ge=0,
+        le=100_000,
+        description="List pages each web process keeps rendered until papers change; 0: none.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level name.")
 
     @field_validator("log_level")

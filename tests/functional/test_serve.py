@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -25,11 +26,12 @@ def _environment(data_dir: Path, **extra: str) -> dict[str, str]:
     return clean | {"PAPERWIRE_DATA_DIR": str(data_dir), "PAPERWIRE_LOG_LEVEL": "WARNING"} | extra
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+@contextmanager
+def _serving(tmp_path: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run `paperwire serve` on a fresh data dir until the block ends."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "paperwire", "serve", "--port", str(port)],
+        [sys.executable, "-m", "paperwire", "serve", "--port", str(port), *args],
         env=_environment(tmp_path / "data"),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
@@ -41,11 +43,26 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
         _wait_until_up(url, process)
         yield url, process
     finally:
-        if process.poll() is None:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM first: killing a `--workers` supervisor outright would orphan its workers."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
             process.kill()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+            process.wait(timeout=10)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    with _serving(tmp_path) as running:
+        yield running
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[str]) -> None:
@@ -99,3 +116,9 @@ def test_serve_refuses_a_schema_that_is_behind(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "run `paperwire db upgrade` first" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_several_workers_serve_the_same_database(tmp_path: Path) -> None:
+    with _serving(tmp_path, "--workers", "2") as (url, _process), httpx.Client() as client:
+        answers = {client.get(f"{url}/healthz").json()["papers"] for _ in range(10)}
+    assert answers == {2431}

@@ -10,6 +10,7 @@ from paperwire.ranking.calendar import (
     ARXIV_TZ,
     InvalidPeriod,
     listing_day_for_submission,
+    newest_listing_day,
     parse_period,
     period_of,
 )
@@ -49,6 +50,21 @@ def test_listing_day_handles_daylight_saving_change() -> None:
     assert listing_day_for_submission(datetime(2024, 3, 11, 18, 30, tzinfo=UTC)) == date(
         2024, 3, 13
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "newest"),
+    [
+        (_eastern(2024, 4, 8, 10), date(2024, 4, 8)),  # Monday morning: Sunday's announcement
+        (_eastern(2024, 4, 8, 20, 1), date(2024, 4, 9)),  # Monday night: Tuesday's listing is out
+        (_eastern(2024, 4, 12, 21), date(2024, 4, 12)),  # no announcement on Friday night
+        (_eastern(2024, 4, 13, 12), date(2024, 4, 12)),  # Saturday
+        (_eastern(2024, 4, 14, 19), date(2024, 4, 12)),  # Sunday before the announcement
+        (_eastern(2024, 4, 14, 20), date(2024, 4, 15)),  # Sunday 20:00: Monday's listing
+    ],
+)
+def test_newest_listing_day_follows_the_20h_announcements(now: datetime, newest: date) -> None:
+    assert newest_listing_day(now) == newest
 
 
 def test_listing_day_needs_an_aware_time() -> None:

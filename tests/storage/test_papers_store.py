@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -16,6 +17,7 @@ from paperwire.storage.papers import (
     next_listing_day,
     papers_by_ids,
     papers_listed_between,
+    papers_version,
     previous_listing_day,
     trending_candidates,
     upsert_papers,
@@ -122,9 +124,10 @@ def test_trending_candidates_are_recent_and_upvoted(db: Database) -> None:
             make_paper(arxiv_id="2404.00010", listing_day=date(2024, 4, 8), imported_upvotes=5),
             make_paper(arxiv_id="2404.00011", listing_day=date(2024, 4, 8), imported_upvotes=0),
             make_paper(arxiv_id="2403.00012", listing_day=date(2024, 3, 1), imported_upvotes=50),
+            make_paper(arxiv_id="2404.00013", listing_day=date(2024, 4, 9), imported_upvotes=50),
         ],
     )
-    found = trending_candidates(db, since=date(2024, 3, 26))
+    found = trending_candidates(db, since=date(2024, 3, 26), until=date(2024, 4, 8))
     assert [(c.arxiv_id, c.upvotes, c.listing_day) for c in found] == [
         ("2404.00010", 5, date(2024, 4, 8))
     ]
@@ -135,3 +138,39 @@ def test_papers_by_ids_keeps_the_requested_order(db: Database) -> None:
     upsert_papers(db, [a, b])
     found = papers_by_ids(db, [b.arxiv_id, "2401.99999", a.arxiv_id])
     assert [p.arxiv_id for p in found] == [b.arxiv_id, a.arxiv_id]
+
+
+def test_papers_version_grows_with_each_committed_change_only(db: Database) -> None:
+    start = papers_version(db)
+    paper = make_paper()
+    upsert_papers(db, [paper])
+    after_add = papers_version(db)
+    upsert_papers(db, [paper])
+    assert papers_version(db) == after_add > start  # an unchanged rerun is not a change
+    upsert_papers(db, [replace(paper, imported_upvotes=5)])
+    assert papers_version(db) > after_add
+
+
+def test_concurrent_writers_never_lose_the_newest_version(db: Database) -> None:
+    ids = [f"2405.{n:05d}" for n in range(60)]
+    errors: list[BaseException] = []
+
+    def write_version(version: int) -> None:
+        try:
+            for _ in range(5):
+                upsert_papers(
+                    db,
+                    [make_paper(arxiv_id=i, version=version, title=f"v{version}") for i in ids],
+                )
+        except BaseException as error:  # collected for the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=write_version, args=(v,)) for v in (1, 2, 3, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    stored = papers_by_ids(db, ids)
+    assert {(p.version, p.title) for p in stored} == {(4, "v4")}
+    assert count_papers(db) == len(ids)

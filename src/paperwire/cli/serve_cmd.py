@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
 import uvicorn
+from fastapi import FastAPI
 
 from paperwire.cli.common import database, settings_from
+from paperwire.config import Settings
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
-
-log = logging.getLogger(__name__)
+from paperwire.web.asgi import FACTORY
 
 
 @click.command()
@@ -19,18 +18,36 @@ log = logging.getLogger(__name__)
 @click.option(
     "--port", type=click.IntRange(1, 65535), help="Port [default: PAPERWIRE_PORT or 8000]."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes; each keeps its own connection pool and no other state.",
+)
 @click.pass_context
-def serve(context: click.Context, host: str | None, port: int | None) -> None:
+def serve(context: click.Context, host: str | None, port: int | None, workers: int) -> None:
     """Serve the web pages. A brand-new database is created (and filled with the demo papers)."""
     settings = settings_from(context)
     with database(settings) as db:
         for line in prepare_database(db, settings):
             click.echo(line)
-        app = create_app(settings, db)
-        uvicorn.run(
-            app,
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level=settings.log_level.lower(),
-            proxy_headers=True,
-        )
+        if workers == 1:
+            _run(create_app(settings, db), settings, host, port)
+            return
+    # Each worker imports the app factory and opens its own pool; this process supervises.
+    _run(FACTORY, settings, host, port, workers=workers)
+
+
+def _run(
+    app: FastAPI | str, settings: Settings, host: str | None, port: int | None, workers: int = 1
+) -> None:
+    uvicorn.run(
+        app,
+        factory=workers > 1,
+        workers=workers,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )

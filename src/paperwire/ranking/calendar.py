@@ -12,6 +12,7 @@ ARXIV_TZ = ZoneInfo("America/New_York")
 # Submissions received before 14:00 Eastern on a weekday are announced that evening, in the
 # listing dated the next weekday (a Friday cut-off is announced on Sunday, dated Monday).
 SUBMISSION_CUTOFF = time(14, 0)
+ANNOUNCEMENT_TIME = time(20, 0)
 _WEEKEND = (5, 6)
 
 PeriodKind = Literal["day", "week", "month"]
@@ -32,6 +33,19 @@ def listing_day_for_submission(submitted_at: datetime) -> date:
     if local.weekday() in _WEEKEND or local.time() >= SUBMISSION_CUTOFF:
         cutoff_day = next_weekday(cutoff_day)
     return next_weekday(cutoff_day)
+
+
+def newest_listing_day(now: datetime) -> date:
+    """The date of the newest daily listing arXiv can have announced at this moment.
+
+    Listings are announced at 20:00 Eastern from Sunday to Thursday, each dated the
+    following weekday; nothing is announced on Friday or Saturday evening.
+    """
+    local = now.astimezone(ARXIV_TZ)
+    candidate = local.date() + timedelta(days=1 if local.time() >= ANNOUNCEMENT_TIME else 0)
+    while candidate.weekday() in _WEEKEND:
+        candidate -= timedelta(days=1)
+    return candidate
 
 
 def next_weekday(day: date) -> date:

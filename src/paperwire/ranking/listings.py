@@ -78,15 +78,18 @@ def trending_list(
 ) -> TrendingList:
     """Upvoted papers of the last window_days listing days, ranked by decayed upvotes.
 
-    The window ends at the most recent listing day (or today, if that is earlier), so an
-    instance that stopped harvesting still shows its last trending papers.
+    The window ends at the most recent listing day in the database (or at `today`, the
+    newest listing arXiv can have announced, if that is earlier: a guard against
+    future-dated records), so an instance that stopped harvesting still shows its last
+    trending papers.
     """
     latest = paper_store.latest_listing_day(db)
     if latest is None:
         return TrendingList(None, [], PageOf(page, page_size, 0), window_days)
     anchor = min(latest, today)
     since = anchor - timedelta(days=window_days - 1)
-    ranked = rank_trending(paper_store.trending_candidates(db, since), anchor, half_life_hours)
+    candidates = paper_store.trending_candidates(db, since, anchor)
+    ranked = rank_trending(candidates, anchor, half_life_hours)
     shown = ranked[(page - 1) * page_size : page * page_size]
     by_id = {p.arxiv_id: p for p in paper_store.papers_by_ids(db, [e.arxiv_id for e in shown])}
     return TrendingList(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,12 +12,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WRITE_OPTION = "paperwire_write"
 
 
 class StorageError(RuntimeError):
@@ -93,6 +96,15 @@ class Database:
                 f"needs {state.head}: run `paperwire db upgrade` first"
             )
 
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that will write: on SQLite it takes the write lock up front
+        (BEGIN IMMEDIATE), so that what it reads cannot change before it writes."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{_WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -107,10 +119,19 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _tune_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    # The sqlite3 module would start transactions only at the first write, after the
+    # reads; paperwire begins them itself so a transaction sees one snapshot throughout.
+    immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # transactions are begun by the hook above
     cursor = dbapi_connection.cursor()
     # WAL lets readers (web workers) proceed while an ingest writes.
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -8,15 +8,17 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
 from paperwire.ranking.trending import TrendingCandidate
 from paperwire.storage.database import Database
-from paperwire.storage.schema import papers
+from paperwire.storage.schema import change_counters, papers
 
 _PAPER_COLUMNS = [papers.c[name] for name in PAPER_FIELDS]
-_UPSERT_ATTEMPTS = 3  # a concurrent writer may insert the same id between our read and write
+PAPERS_COUNTER = "papers"
+_UPSERT_ATTEMPTS = 5
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +37,24 @@ def upsert_papers(db: Database, batch: Sequence[Paper]) -> UpsertCounts:
     """Store a batch in one transaction, merging each paper with what is already stored."""
     for attempt in range(_UPSERT_ATTEMPTS):
         try:
-            with db.engine.begin() as connection:
+            with db.write() as connection:
                 return _upsert_batch(connection, batch)
-        except IntegrityError:
-            if attempt == _UPSERT_ATTEMPTS - 1:
+        except DBAPIError as error:
+            if attempt == _UPSERT_ATTEMPTS - 1 or not _is_retryable(error):
                 raise
     raise AssertionError("unreachable")
 
 
+def _is_retryable(error: DBAPIError) -> bool:
+    # Another writer inserted one of our new ids first, or PostgreSQL chose this
+    # transaction as a deadlock or serialization victim: rerunning the batch merges again.
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return isinstance(error, IntegrityError) or sqlstate in _RETRYABLE_SQLSTATES
+
+
 def _upsert_batch(connection: Connection, batch: Sequence[Paper]) -> UpsertCounts:
     ids = list({paper.arxiv_id for paper in batch})
-    stored = {paper.arxiv_id: paper for paper in _select_papers(connection, ids)}
+    stored = {p.arxiv_id: p for p in _select_papers(connection, ids, for_update=True)}
     current: dict[str, Paper] = dict(stored)
     added = updated = unchanged = 0
     for paper in batch:
@@ -59,14 +68,32 @@ def _upsert_batch(connection: Connection, batch: Sequence[Paper]) -> UpsertCount
             unchanged += 1
         current[paper.arxiv_id] = after
     now = datetime.now(UTC)
-    new = [p for i, p in current.items() if i not in stored]
-    changed = [p for i, p in current.items() if i in stored and p != stored[i]]
+    # Writing in id order, like the locking read, keeps concurrent batches from deadlocking.
+    new = [current[i] for i in sorted(current) if i not in stored]
+    changed = [current[i] for i in sorted(current) if i in stored and current[i] != stored[i]]
     if new:
         connection.execute(papers.insert(), [_row(p, now) | {"created_at": now} for p in new])
     if changed:
         statement = update(papers).where(papers.c.arxiv_id == bindparam("key"))
         connection.execute(statement, [_row(p, now) | {"key": p.arxiv_id} for p in changed])
+    if new or changed:
+        _count_change(connection)
     return UpsertCounts(added, updated, unchanged)
+
+
+def papers_version(db: Database) -> int:
+    """A number that grows with every committed change to papers (for caches)."""
+    query = select(change_counters.c.value).where(change_counters.c.name == PAPERS_COUNTER)
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def _count_change(connection: Connection) -> None:
+    connection.execute(
+        update(change_counters)
+        .where(change_counters.c.name == PAPERS_COUNTER)
+        .values(value=change_counters.c.value + 1)
+    )
 
 
 def get_paper(db: Database, arxiv_id: str) -> Paper | None:
@@ -111,8 +138,8 @@ def papers_listed_between(
 ) -> tuple[list[Paper], int]:
     """One page of papers listed from first to last (inclusive), best first, and the total."""
     window = papers.c.listing_day.between(first, last)
-    query = (
-        select(*_PAPER_COLUMNS)
+    page_ids = (
+        select(papers.c.arxiv_id)
         .where(window)
         .order_by(
             papers.c.imported_upvotes.desc(),
@@ -123,16 +150,19 @@ def papers_listed_between(
         .offset(offset)
     )
     with db.engine.connect() as connection:
-        rows = connection.execute(query).all()
+        # Ordering index entries and then reading only the page's rows avoids sorting
+        # whole rows, abstracts included, of every paper in a busy month.
+        ids = list(connection.scalars(page_ids))
+        found = {paper.arxiv_id: paper for paper in _select_papers(connection, ids)}
         total = connection.scalar(select(func.count()).select_from(papers).where(window))
-    return [_paper(row) for row in rows], int(total or 0)
+    return [found[i] for i in ids if i in found], int(total or 0)
 
 
-def trending_candidates(db: Database, since: date) -> list[TrendingCandidate]:
-    """Upvoted papers listed on or after since: the input of the trending score."""
+def trending_candidates(db: Database, since: date, until: date) -> list[TrendingCandidate]:
+    """Upvoted papers listed from since to until: the input of the trending score."""
     query = select(
         papers.c.arxiv_id, papers.c.imported_upvotes, papers.c.listing_day, papers.c.published_at
-    ).where(papers.c.listing_day >= since, papers.c.imported_upvotes > 0)
+    ).where(papers.c.listing_day.between(since, until), papers.c.imported_upvotes > 0)
     with db.engine.connect() as connection:
         rows = connection.execute(query).all()
     return [
@@ -141,10 +171,16 @@ def trending_candidates(db: Database, since: date) -> list[TrendingCandidate]:
     ]
 
 
-def _select_papers(connection: Connection, arxiv_ids: list[str]) -> list[Paper]:
+def _select_papers(
+    connection: Connection, arxiv_ids: list[str], *, for_update: bool = False
+) -> list[Paper]:
     if not arxiv_ids:
         return []
     query = select(*_PAPER_COLUMNS).where(papers.c.arxiv_id.in_(arxiv_ids))
+    if for_update:
+        # PostgreSQL locks the rows to merge into, always in id order so that two batches
+        # never wait for each other; SQLite already holds the database's write lock.
+        query = query.order_by(papers.c.arxiv_id).with_for_update()
     return [_paper(row) for row in connection.execute(query)]
 
 

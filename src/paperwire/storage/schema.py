@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -47,5 +48,16 @@ papers = Table(
     Column("imported_upvotes", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("modified_at", DateTime(timezone=True), nullable=False),
-    Index("ix_papers_listing_day_upvotes", "listing_day", "imported_upvotes"),
+    # Covers the list order, so a page is picked from index entries alone and only the
+    # papers shown are read in full.
+    Index("ix_papers_listing_rank", "listing_day", "imported_upvotes", "published_at", "arxiv_id"),
+)
+
+# One row per kind of data whose value goes up in the same transaction as every change to
+# that data, so that any process can tell cheaply whether what it cached is still current.
+change_counters = Table(
+    "change_counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
 )

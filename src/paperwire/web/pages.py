@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable, Hashable
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from paperwire.config import Settings
 from paperwire.papers import is_arxiv_id
 from paperwire.ranking import listings
-from paperwire.ranking.calendar import InvalidPeriod, Period, PeriodKind, parse_period, period_of
+from paperwire.ranking.calendar import (
+    InvalidPeriod,
+    Period,
+    PeriodKind,
+    newest_listing_day,
+    parse_period,
+    period_of,
+)
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
+from paperwire.web.page_cache import PageCache
 from paperwire.web.rendering import Renderer, period_url
 
 router = APIRouter()
@@ -36,8 +45,25 @@ def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLRespons
     return renderer.page(request, name, context)
 
 
+def _cached(request: Request, build: Callable[[], HTMLResponse], *key: Hashable) -> Response:
+    """Serve a list page from the page cache while no paper changed since it was built."""
+    cache: PageCache = request.app.state.page_cache
+    version = paper_store.papers_version(_db(request))
+    full_key = (str(request.url), *key)
+    body = cache.get(full_key, version)
+    if body is not None:
+        return HTMLResponse(body)
+    response = build()  # errors raise and are never cached
+    cache.put(full_key, version, bytes(response.body))
+    return response
+
+
 @router.get("/", response_class=HTMLResponse, summary="The latest day that has papers")
-def front_page(request: Request, page: PageNumber = 1) -> HTMLResponse:
+def front_page(request: Request, page: PageNumber = 1) -> Response:
+    return _cached(request, lambda: _front_page(request, page))
+
+
+def _front_page(request: Request, page: int) -> HTMLResponse:
     latest = listings.latest_day(_db(request))
     if latest is None:
         return _render(request, "empty.html", {"tab": "day"})
@@ -45,26 +71,31 @@ def front_page(request: Request, page: PageNumber = 1) -> HTMLResponse:
 
 
 @router.get("/papers/date/{label}", response_class=HTMLResponse, summary="One listing day")
-def day_page(request: Request, label: str, page: PageNumber = 1) -> HTMLResponse:
-    return _period_page(request, _period("day", label), page)
+def day_page(request: Request, label: str, page: PageNumber = 1) -> Response:
+    return _cached(request, lambda: _period_page(request, _period("day", label), page))
 
 
 @router.get("/papers/week/{label}", response_class=HTMLResponse, summary="One ISO week")
-def week_page(request: Request, label: str, page: PageNumber = 1) -> HTMLResponse:
-    return _period_page(request, _period("week", label), page)
+def week_page(request: Request, label: str, page: PageNumber = 1) -> Response:
+    return _cached(request, lambda: _period_page(request, _period("week", label), page))
 
 
 @router.get("/papers/month/{label}", response_class=HTMLResponse, summary="One month")
-def month_page(request: Request, label: str, page: PageNumber = 1) -> HTMLResponse:
-    return _period_page(request, _period("month", label), page)
+def month_page(request: Request, label: str, page: PageNumber = 1) -> Response:
+    return _cached(request, lambda: _period_page(request, _period("month", label), page))
 
 
 @router.get("/papers/trending", response_class=HTMLResponse, summary="Trending papers")
-def trending_page(request: Request, page: PageNumber = 1) -> HTMLResponse:
+def trending_page(request: Request, page: PageNumber = 1) -> Response:
+    today = newest_listing_day(datetime.now(UTC))
+    return _cached(request, lambda: _trending_page(request, page, today), today)
+
+
+def _trending_page(request: Request, page: int, today: date) -> HTMLResponse:
     settings = _settings(request)
     trending = listings.trending_list(
         _db(request),
-        today=datetime.now(UTC).date(),
+        today=today,
         page=page,
         page_size=settings.page_size,
         window_days=settings.trending_window_days,

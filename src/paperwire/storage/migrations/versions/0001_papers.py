@@ -1,4 +1,4 @@
-"""Create the papers table.
+"""Create the papers table and the change counters.
 
 Revision ID: 0001
 Revises:
@@ -39,9 +39,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_papers"),
         sa.UniqueConstraint("arxiv_id", name="uq_papers_arxiv_id"),
     )
-    op.create_index("ix_papers_listing_day_upvotes", "papers", ["listing_day", "imported_upvotes"])
+    op.create_index(
+        "ix_papers_listing_rank",
+        "papers",
+        ["listing_day", "imported_upvotes", "published_at", "arxiv_id"],
+    )
+    counters = op.create_table(
+        "change_counters",
+        sa.Column("name", sa.String(32), nullable=False),
+        sa.Column("value", sa.BigInteger, nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_change_counters"),
+    )
+    op.bulk_insert(counters, [{"name": "papers", "value": 0}])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_papers_listing_day_upvotes", table_name="papers")
+    op.drop_table("change_counters")
+    op.drop_index("ix_papers_listing_rank", table_name="papers")
     op.drop_table("papers")
