@@ -83,3 +83,18 @@ def test_imported_upvotes_take_the_newest_import_and_unknown_keeps_the_count() -
     stored = make_paper(imported_upvotes=12)
     assert merge_papers(stored, replace(stored, imported_upvotes=30)).imported_upvotes == 30
     assert merge_papers(stored, replace(stored, imported_upvotes=None)).imported_upvotes == 12
+
+
+def test_reported_listing_day_beats_a_computed_one_either_way() -> None:
+    computed = make_paper(listing_day=date(2024, 4, 1), listing_day_exact=False)
+    reported = replace(computed, listing_day=date(2024, 4, 2), listing_day_exact=True)
+    for stored, incoming in ((computed, reported), (reported, computed)):
+        merged = merge_papers(stored, incoming)
+        assert (merged.listing_day, merged.listing_day_exact) == (date(2024, 4, 2), True)
+
+
+def test_two_reported_listing_days_keep_the_earliest() -> None:
+    first = make_paper(listing_day=date(2024, 4, 1), listing_day_exact=True)
+    later = replace(first, listing_day=date(2024, 4, 9))
+    assert merge_papers(first, later).listing_day == date(2024, 4, 1)
+    assert merge_papers(later, first).listing_day == date(2024, 4, 1)

@@ -56,6 +56,9 @@ class Paper:
     published_at: datetime | None = None  # first version, timezone-aware UTC
     updated_at: datetime | None = None  # latest version known, timezone-aware UTC
     listing_day: date | None = None  # the day the paper appears on the daily list
+    # True when a listing said on which day the paper appeared; False when the day was
+    # computed from the submission time with arXiv's calendar.
+    listing_day_exact: bool = False
     imported_upvotes: int | None = None
 
     @property
@@ -80,10 +83,12 @@ def merge_papers(stored: Paper, incoming: Paper) -> Paper:
     newer = _is_newer(incoming, stored)
     base, other = (incoming, stored) if newer else (stored, incoming)
     merged = _fill_gaps(base, other)
+    listing_day, exact = _merged_listing_day(stored, incoming)
     return replace(
         merged,
         published_at=_earliest(stored.published_at, incoming.published_at),
-        listing_day=_earliest(stored.listing_day, incoming.listing_day),
+        listing_day=listing_day,
+        listing_day_exact=exact,
         updated_at=_latest(stored.updated_at, incoming.updated_at),
         version=_latest(stored.version, incoming.version),
         imported_upvotes=(
@@ -92,6 +97,16 @@ def merge_papers(stored: Paper, incoming: Paper) -> Paper:
             else stored.imported_upvotes
         ),
     )
+
+
+def _merged_listing_day(stored: Paper, incoming: Paper) -> tuple[date | None, bool]:
+    """A day a listing reported beats a computed one; otherwise the earliest day wins."""
+    if stored.listing_day_exact != incoming.listing_day_exact:
+        exact = stored if stored.listing_day_exact else incoming
+        if exact.listing_day is not None:
+            return exact.listing_day, True
+    day = _earliest(stored.listing_day, incoming.listing_day)
+    return day, stored.listing_day_exact or incoming.listing_day_exact
 
 
 def _is_newer(incoming: Paper, stored: Paper) -> bool:

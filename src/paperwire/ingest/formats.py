@@ -76,6 +76,7 @@ def _parse_daily_listing(record: Mapping[str, Any]) -> Paper:
         categories=categories,
         primary_category=_first(categories),  # arXiv lists the primary category first
         listing_day=_day(record, "first_listed"),
+        listing_day_exact=True,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 NAMING_CONVENTION = {
@@ -45,6 +47,7 @@ papers = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
     Column("listing_day", Date),
+    Column("listing_day_exact", Boolean, nullable=False, server_default=false()),
     Column("imported_upvotes", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("modified_at", DateTime(timezone=True), nullable=False),
@@ -60,4 +63,23 @@ change_counters = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("value", BigInteger, nullable=False),
+)
+
+# Where each harvest stands: one row per source and scope (an OAI set, an API query, an RSS
+# category), written in the same transaction as the page of papers it follows.
+harvest_checkpoints = Table(
+    "harvest_checkpoints",
+    metadata,
+    Column("source", String(16), primary_key=True),
+    Column("scope", String(512), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("cursor", Text),
+    Column("window_from", Date),
+    Column("window_until", Date),
+    Column("pages", Integer, nullable=False, server_default="0"),
+    Column("papers", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
 )
