@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SQLITE_FILE_NAME = "paperwire.sqlite3"
 
@@ -52,6 +52,53 @@ class Settings(BaseSettings):
         description="List pages each web process keeps rendered until papers change; 0: none.",
     )
     log_level: str = Field(default="INFO", description="Python logging level name.")
+    arxiv_oai_url: str = Field(
+        default="https://oaipmh.arxiv.org/oai", description="arXiv's OAI-PMH endpoint."
+    )
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org/api/query", description="arXiv's search API endpoint."
+    )
+    arxiv_rss_url: str = Field(
+        default="https://rss.arxiv.org/rss",
+        description="Base of arXiv's announcement feeds; the category is appended.",
+    )
+    arxiv_delay_seconds: float = Field(
+        default=3.0, ge=0, le=600, description="Pause between two requests to arXiv."
+    )
+    arxiv_contact: str = Field(
+        default="",
+        description="E-mail address or URL put in the User-Agent so arXiv can reach you.",
+    )
+    arxiv_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=600, description="How long one request to arXiv may take."
+    )
+    arxiv_max_attempts: int = Field(
+        default=6, ge=1, le=20, description="Tries per request before a harvest stops."
+    )
+    arxiv_max_backoff_seconds: float = Field(
+        default=300.0, gt=0, description="Longest wait between two tries, Retry-After included."
+    )
+    arxiv_api_page_size: int = Field(
+        default=200, ge=1, le=2000, description="Papers per arXiv API request."
+    )
+    harvest_categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Categories the scheduled harvest reads from the announcement feeds.",
+    )
+    harvest_in_serve: bool = Field(
+        default=False, description="Run the scheduled harvest inside `paperwire serve`."
+    )
+    harvest_delay_minutes: int = Field(
+        default=30, ge=0, le=600, description="Wait after arXiv's 20:00 announcement."
+    )
+
+    @field_validator("harvest_categories", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # The environment gives PAPERWIRE_HARVEST_CATEGORIES=cs.AI,cs.CL as one string.
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("log_level")
     @classmethod

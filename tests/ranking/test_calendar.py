@@ -11,6 +11,7 @@ from paperwire.ranking.calendar import (
     InvalidPeriod,
     listing_day_for_submission,
     newest_listing_day,
+    next_announcement_after,
     parse_period,
     period_of,
 )
@@ -65,6 +66,20 @@ def test_listing_day_handles_daylight_saving_change() -> None:
 )
 def test_newest_listing_day_follows_the_20h_announcements(now: datetime, newest: date) -> None:
     assert newest_listing_day(now) == newest
+
+
+@pytest.mark.parametrize(
+    ("now", "announcement"),
+    [
+        (_eastern(2024, 4, 8, 10), _eastern(2024, 4, 8, 20)),  # Monday morning: that evening
+        (_eastern(2024, 4, 8, 20), _eastern(2024, 4, 9, 20)),  # at 20:00 sharp: the next one
+        (_eastern(2024, 4, 11, 21), _eastern(2024, 4, 14, 20)),  # Thursday night: Sunday
+        (_eastern(2024, 4, 12, 9), _eastern(2024, 4, 14, 20)),  # Friday
+        (_eastern(2024, 11, 3, 12), _eastern(2024, 11, 3, 20)),  # the day clocks go back
+    ],
+)
+def test_next_announcement_skips_friday_and_saturday(now: datetime, announcement: datetime) -> None:
+    assert next_announcement_after(now) == announcement
 
 
 def test_listing_day_needs_an_aware_time() -> None:

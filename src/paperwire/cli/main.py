@@ -6,9 +6,10 @@ import logging
 
 import click
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from paperwire import __version__
-from paperwire.cli import config_cmd, db_cmd, ingest_cmd, serve_cmd
+from paperwire.cli import arxiv_cmd, config_cmd, db_cmd, ingest_cmd, serve_cmd
 from paperwire.config import Settings
 
 
@@ -19,6 +20,8 @@ def cli(context: click.Context) -> None:
     """paperwire: a self-hostable trending research papers service."""
     try:
         settings = Settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
     except ValidationError as error:
         problem = error.errors()[0]
         name = "PAPERWIRE_" + str(problem["loc"][0]).upper() if problem["loc"] else "a setting"
@@ -33,6 +36,8 @@ def cli(context: click.Context) -> None:
 cli.add_command(serve_cmd.serve)
 cli.add_command(db_cmd.db)
 cli.add_command(ingest_cmd.ingest)
+ingest_cmd.ingest.add_command(arxiv_cmd.ingest_arxiv)
+ingest_cmd.ingest.add_command(arxiv_cmd.ingest_status)
 cli.add_command(config_cmd.config)
 
 

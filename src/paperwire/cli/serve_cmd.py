@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 import uvicorn
 from fastapi import FastAPI
 
 from paperwire.cli.common import database, settings_from
 from paperwire.config import Settings
+from paperwire.ingest.arxiv.jobs import start_scheduled_harvest
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
 from paperwire.web.asgi import FACTORY
@@ -32,6 +35,11 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
     with database(settings) as db:
         for line in prepare_database(db, settings):
             click.echo(line)
+        stop_harvest = threading.Event()
+        if start_scheduled_harvest(settings, stop_harvest) is not None:
+            click.echo(
+                f"harvesting {', '.join(settings.harvest_categories)} after each announcement"
+            )
         if workers == 1:
             _run(create_app(settings, db), settings, host, port)
             return

@@ -14,6 +14,7 @@ ARXIV_TZ = ZoneInfo("America/New_York")
 SUBMISSION_CUTOFF = time(14, 0)
 ANNOUNCEMENT_TIME = time(20, 0)
 _WEEKEND = (5, 6)
+_ANNOUNCEMENT_FREE_DAYS = (4, 5)  # no announcement on Friday or Saturday evening
 
 PeriodKind = Literal["day", "week", "month"]
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -131,3 +132,14 @@ def _numbers(pattern: re.Pattern[str], label: str) -> tuple[int, int]:
     if match is None:
         raise ValueError(label)
     return int(match.group(1)), int(match.group(2))
+
+
+def next_announcement_after(now: datetime) -> datetime:
+    """The first of arXiv's 20:00 Eastern announcements (Sunday to Thursday) after now."""
+    local = now.astimezone(ARXIV_TZ)
+    day = local.date()
+    while True:
+        moment = datetime.combine(day, ANNOUNCEMENT_TIME, ARXIV_TZ)
+        if moment > local and day.weekday() not in _ANNOUNCEMENT_FREE_DAYS:
+            return moment
+        day += timedelta(days=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -33,12 +33,24 @@ class UpsertCounts:
         )
 
 
-def upsert_papers(db: Database, batch: Sequence[Paper]) -> UpsertCounts:
-    """Store a batch in one transaction, merging each paper with what is already stored."""
+def upsert_papers(
+    db: Database,
+    batch: Sequence[Paper],
+    *,
+    along_with: Callable[[Connection, UpsertCounts], None] | None = None,
+) -> UpsertCounts:
+    """Store a batch in one transaction, merging each paper with what is already stored.
+
+    along_with runs in the same transaction (a harvest records its checkpoint there), so
+    the batch and whatever it writes are committed together or not at all.
+    """
     for attempt in range(_UPSERT_ATTEMPTS):
         try:
             with db.write() as connection:
-                return _upsert_batch(connection, batch)
+                counts = _upsert_batch(connection, batch)
+                if along_with is not None:
+                    along_with(connection, counts)
+                return counts
         except DBAPIError as error:
             if attempt == _UPSERT_ATTEMPTS - 1 or not _is_retryable(error):
                 raise
