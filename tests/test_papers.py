@@ -98,3 +98,17 @@ def test_two_reported_listing_days_keep_the_earliest() -> None:
     later = replace(first, listing_day=date(2024, 4, 9))
     assert merge_papers(first, later).listing_day == date(2024, 4, 1)
     assert merge_papers(later, first).listing_day == date(2024, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("comment", "withdrawn"),
+    [
+        ("This paper has been withdrawn by the author", True),
+        ("Withdrawn because it was submitted without consent of the first author", True),
+        ("We withdraw this version due to an error in Table 2", True),
+        ("12 pages, 3 figures; accepted at ICLR", False),
+        (None, False),
+    ],
+)
+def test_withdrawal_is_read_from_the_latest_comment(comment: str | None, withdrawn: bool) -> None:
+    assert make_paper(comment=comment).withdrawn is withdrawn

@@ -14,6 +14,7 @@ _Orderable = TypeVar("_Orderable", date, datetime, int)
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ID_RE = re.compile(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$")
+_WITHDRAWN_RE = re.compile(r"\b(?:withdrawn|withdraw)\b", re.IGNORECASE)
 _URL_PREFIX_RE = re.compile(
     r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)", re.I
 )
@@ -60,6 +61,11 @@ class Paper:
     # computed from the submission time with arXiv's calendar.
     listing_day_exact: bool = False
     imported_upvotes: int | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """arXiv marks a withdrawal with a new version whose comment says so."""
+        return self.comment is not None and _WITHDRAWN_RE.search(self.comment) is not None
 
     @property
     def abs_url(self) -> str:

@@ -293,3 +293,17 @@ def test_killed_harvest_resumes_without_loss_or_duplicates(
     assert count_papers(db) == 6
     assert script.seen[-1].params == {"verb": "ListRecords", "resumptionToken": "token-2"}
     db.close()
+
+
+def test_withdrawn_version_updates_the_paper_and_is_marked(db: Database) -> None:
+    with serving(two_page_script()) as url:
+        run_oai(db, url)
+    withdrawn = PAGE_1.replace(
+        b"<updated>2017-12-13</updated>", b"<updated>2018-02-01</updated>"
+    ).replace(b"<comments>78 pages", b"<comments>This paper has been withdrawn. 78 pages")
+    script = Script().on(FIRST_PAGE, Reply(withdrawn.replace(b">token-2<", b"><")))
+    with serving(script) as url:
+        run_oai(db, url, OaiRequest("physics:hep-th", date(2018, 1, 1), date(2018, 2, 1)))
+    paper = get_paper(db, "1412.8323")
+    assert paper is not None and paper.withdrawn
+    assert paper.published_at is not None and paper.published_at.date() == date(2014, 12, 29)
