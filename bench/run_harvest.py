@@ -24,6 +24,7 @@ import gzip
 import json
 import os
 import platform
+import re
 import sqlite3
 import statistics
 import sys
@@ -60,6 +61,8 @@ MAX_REAL_DELAY_PAGES = 3  # run the 3 s-delay harvest for real only up to this m
 # Not in the listing file: every record gets arXiv's most common licence, so that the
 # records carry the same elements as the recorded ones.
 LICENSE_URL = "http://arxiv.org/licenses/nonexclusive-distrib/1.0/"
+ARXIV_CATEGORY_RE = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")  # cs.CV, hep-th
+ACM_CLASS_RE = re.compile(r"[A-K]\.\d")  # I.4.2; E.4
 OAI_ROOT = (
     '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -217,10 +220,11 @@ def record_xml(listing: Listing) -> str:
         f"<created>{previous_weekday(listing.first_listed).isoformat()}</created>",
         f"<authors>{''.join(author_xml(a) for a in listing.authors)}</authors>",
         f"<title>{escape(listing.title)}</title>",
-        f"<categories>{escape(' '.join(listing.categories))}</categories>",
+        f"<categories>{escape(' '.join(arxiv_categories(listing)))}</categories>",
     ]
     if listing.comment:
         fields.append(f"<comments>{escape(listing.comment)}</comments>")
+    fields.extend(class_xml(listing))
     fields.append(f"<license>{LICENSE_URL}</license>")
     fields.append(f"<abstract>  {escape(listing.abstract)}\n</abstract>")
     return (
@@ -232,6 +236,20 @@ def record_xml(listing: Listing) -> str:
         f" {ARXIV_ROOT}\n {''.join(fields)}</arXiv>\n"
         "</metadata>\n</record>\n"
     )
+
+
+def arxiv_categories(listing: Listing) -> list[str]:
+    """The arXiv categories alone: the listing file mixes MSC and ACM classes in."""
+    return [c for c in listing.categories if ARXIV_CATEGORY_RE.fullmatch(c)]
+
+
+def class_xml(listing: Listing) -> list[str]:
+    """The MSC and ACM classes, in the elements arXiv gives them."""
+    others = [c for c in listing.categories if not ARXIV_CATEGORY_RE.fullmatch(c)]
+    acm = [c for c in others if ACM_CLASS_RE.match(c)]
+    msc = [c for c in others if not ACM_CLASS_RE.match(c)]
+    elements = [f"<msc-class>{escape(', '.join(msc))}</msc-class>"] if msc else []
+    return elements + ([f"<acm-class>{escape('; '.join(acm))}</acm-class>"] if acm else [])
 
 
 def resumption_token_xml(cursor: int, total: int, token: str | None) -> str:
@@ -595,7 +613,7 @@ def run(args: argparse.Namespace) -> None:
     megabytes = sum(len(page.body) for page in sample.pages) / 1e6
     print(
         f"{len(listings):,} listings read; timing {sample.papers:,} records in "
-        f"{len(sample.pages)} pages, {args.repeats} runs each ...",
+        f"{len(sample.pages)} pages; median of {args.repeats} runs per figure ...",
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="paperwire-bench-") as tmp:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from types import FrameType
 
@@ -15,7 +15,8 @@ from paperwire.cli.common import database, settings_from
 from paperwire.config import Settings
 from paperwire.ingest.arxiv.harvest import HarvestError, HarvestReport
 from paperwire.ingest.arxiv.jobs import SOURCES, HarvestPlan, run_plan
-from paperwire.ingest.arxiv.schedule import run_on_schedule
+from paperwire.ingest.arxiv.schedule import NextRun, after_announcements, run_on_schedule
+from paperwire.ingest.arxiv.schedule import every as every_minutes
 from paperwire.storage import Database
 from paperwire.storage.harvests import list_checkpoints
 
@@ -29,6 +30,11 @@ from paperwire.storage.harvests import list_checkpoints
 @click.option("--id", "ids", multiple=True, help="arXiv id for the API source (repeatable).")
 @click.option("--query", help="arXiv API search_query, such as 'cat:cs.AI AND ti:agents'.")
 @click.option("--loop", is_flag=True, help="Keep harvesting after each arXiv announcement.")
+@click.option(
+    "--every",
+    type=click.IntRange(1, 7 * 24 * 60),
+    help="With --loop: run every this many minutes instead of after announcements.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary per harvest.")
 @click.pass_context
 def ingest_arxiv(
@@ -41,6 +47,7 @@ def ingest_arxiv(
     ids: tuple[str, ...],
     query: str | None,
     loop: bool,
+    every: int | None,
     as_json: bool,
 ) -> None:
     """Harvest papers from arXiv politely; an interrupted harvest resumes where it stopped."""
@@ -60,15 +67,26 @@ def ingest_arxiv(
         raise click.UsageError(str(error)) from None
     if loop and source == "api":
         raise click.UsageError("--loop is for the oai and rss sources")
+    if every is not None and not loop:
+        raise click.UsageError("--every needs --loop")
     with database(settings) as db:
         db.require_current_schema()
         if loop:
-            _loop(db, settings, plan, as_json)
+            schedule = (
+                every_minutes(every)
+                if every
+                else after_announcements(settings.harvest_delay_minutes)
+            )
+            _loop(db, settings, plan, schedule, as_json)
         else:
             _run_once(db, settings, plan, as_json)
 
 
-def _run_once(db: Database, settings: Settings, plan: HarvestPlan, as_json: bool) -> None:
+def _run_once(
+    db: Database, settings: Settings, plan: HarvestPlan, as_json: bool, *, loud: bool = True
+) -> None:
+    """One pass; a failure becomes a one-line error (or, inside --loop, is left to the log)."""
+
     def on_page(report: HarvestReport) -> None:
         if not as_json:
             click.echo(f"{report.source} {report.scope}: page {report.pages} stored", err=True)
@@ -76,13 +94,20 @@ def _run_once(db: Database, settings: Settings, plan: HarvestPlan, as_json: bool
     try:
         reports = run_plan(db, settings, plan, on_page)
     except HarvestError as error:
+        if not loud:
+            raise
         raise click.ClickException(f"{error} (rerun the same command to resume)") from None
     for report in reports:
         click.echo(json.dumps(_summary(report)) if as_json else _line(report))
 
 
-def _loop(db: Database, settings: Settings, plan: HarvestPlan, as_json: bool) -> None:
+def _loop(
+    db: Database, settings: Settings, plan: HarvestPlan, schedule: NextRun, as_json: bool
+) -> None:
     stop = threading.Event()
+    # Only the first run uses --from/--until; later runs catch up from where it ended.
+    plans = iter([plan])
+    catch_up = replace(plan, window_from=None, window_until=None)
 
     def request_stop(_signal: int, _frame: FrameType | None) -> None:
         click.echo("stopping after the current page", err=True)
@@ -91,7 +116,9 @@ def _loop(db: Database, settings: Settings, plan: HarvestPlan, as_json: bool) ->
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     run_on_schedule(
-        lambda: _run_once(db, settings, plan, as_json), settings.harvest_delay_minutes, stop
+        lambda: _run_once(db, settings, next(plans, catch_up), as_json, loud=False),
+        schedule,
+        stop,
     )
 
 

@@ -307,3 +307,42 @@ def test_withdrawn_version_updates_the_paper_and_is_marked(db: Database) -> None
     paper = get_paper(db, "1412.8323")
     assert paper is not None and paper.withdrawn
     assert paper.published_at is not None and paper.published_at.date() == date(2014, 12, 29)
+
+
+def test_loop_harvests_then_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'paperwire.sqlite3'}"
+    db = Database.open(database_url)
+    db.upgrade()
+    script = two_page_script()
+    with serving(script) as url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")} | {
+            "PAPERWIRE_DATABASE_URL": database_url,
+            "PAPERWIRE_ARXIV_OAI_URL": f"{url}/oai",
+            "PAPERWIRE_ARXIV_DELAY_SECONDS": "0",
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "paperwire",
+            "ingest",
+            "arxiv",
+            "--source",
+            "oai",
+            "--set",
+            "physics:hep-th",
+            "--from",
+            "2017-12-01",
+            "--loop",
+        ]
+        daemon = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while count_papers(db) < 6 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        daemon.send_signal(signal.SIGTERM)
+        out, err = daemon.communicate(timeout=20)
+    assert daemon.returncode == 0, err
+    assert "added 6" in out
+    assert "stopping" in err and "Traceback" not in err
+    db.close()

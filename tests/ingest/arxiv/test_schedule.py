@@ -14,7 +14,7 @@ from factories import TEST_DATA
 
 from paperwire.config import Settings
 from paperwire.ingest.arxiv.jobs import start_scheduled_harvest
-from paperwire.ingest.arxiv.schedule import next_run_after, run_on_schedule
+from paperwire.ingest.arxiv.schedule import after_announcements, every, run_on_schedule
 from paperwire.ranking.calendar import ARXIV_TZ
 from paperwire.storage import Database
 from paperwire.storage.papers import count_papers
@@ -22,7 +22,9 @@ from paperwire.storage.papers import count_papers
 
 def test_next_run_is_the_next_announcement_plus_the_delay() -> None:
     thursday_night = datetime(2024, 4, 11, 22, tzinfo=ARXIV_TZ)
-    assert next_run_after(thursday_night, 30) == datetime(2024, 4, 14, 20, 30, tzinfo=ARXIV_TZ)
+    schedule = after_announcements(30)
+    assert schedule(thursday_night) == datetime(2024, 4, 14, 20, 30, tzinfo=ARXIV_TZ)
+    assert every(90)(thursday_night) == datetime(2024, 4, 11, 23, 30, tzinfo=ARXIV_TZ)
 
 
 def test_job_runs_at_once_and_a_failure_is_logged_not_raised(
@@ -37,7 +39,9 @@ def test_job_runs_at_once_and_a_failure_is_logged_not_raised(
         raise RuntimeError("arXiv is down")
 
     with caplog.at_level(logging.ERROR):
-        run_on_schedule(job, 30, stop, now=lambda: datetime(2024, 4, 8, 12, tzinfo=UTC))
+        run_on_schedule(
+            job, after_announcements(30), stop, now=lambda: datetime(2024, 4, 8, 12, tzinfo=UTC)
+        )
     assert runs == [1]
     assert "scheduled harvest failed" in caplog.text
 

@@ -19,7 +19,7 @@ from paperwire.ingest.arxiv.harvest import (
     harvest_oai,
     harvest_rss,
 )
-from paperwire.ingest.arxiv.schedule import run_on_schedule
+from paperwire.ingest.arxiv.schedule import after_announcements, run_on_schedule
 from paperwire.storage import Database
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def start_scheduled_harvest(settings: Settings, stop: threading.Event) -> thread
         try:
             run_on_schedule(
                 lambda: _log_reports(run_plan(db, settings, plan)),
-                settings.harvest_delay_minutes,
+                after_announcements(settings.harvest_delay_minutes),
                 stop,
             )
         finally:
