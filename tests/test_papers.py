@@ -8,7 +8,13 @@ from datetime import UTC, date, datetime
 import pytest
 from factories import make_paper
 
-from paperwire.papers import InvalidArxivId, is_arxiv_id, merge_papers, parse_arxiv_id
+from paperwire.papers import (
+    InvalidArxivId,
+    category_codes,
+    is_arxiv_id,
+    merge_papers,
+    parse_arxiv_id,
+)
 
 
 @pytest.mark.parametrize(
@@ -112,3 +118,8 @@ def test_two_reported_listing_days_keep_the_earliest() -> None:
 )
 def test_withdrawal_is_read_from_the_latest_comment(comment: str | None, withdrawn: bool) -> None:
     assert make_paper(comment=comment).withdrawn is withdrawn
+
+
+def test_category_codes_drop_msc_and_acm_classes_and_repeats() -> None:
+    mixed = ["cs.CL", "68T50", "I.2.7", "cs.AI", "hep-th", "math.GT", "cs.CL", " q-bio.NC "]
+    assert category_codes(mixed) == ("cs.CL", "cs.AI", "hep-th", "math.GT", "q-bio.NC")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -14,6 +15,7 @@ _Orderable = TypeVar("_Orderable", date, datetime, int)
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ID_RE = re.compile(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$")
+_CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 _WITHDRAWN_RE = re.compile(r"\b(?:withdrawn|withdraw)\b", re.IGNORECASE)
 _URL_PREFIX_RE = re.compile(
     r"^(?:https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/|arxiv:)", re.I
@@ -32,6 +34,16 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
         raise InvalidArxivId(f"not an arXiv identifier: {text[:80]!r}")
     version = match.group("version")
     return match.group("id"), int(version) if version else None
+
+
+def category_codes(values: Iterable[str]) -> tuple[str, ...]:
+    """The arXiv category codes among values (cs.AI, hep-th, math.GT), in order, once each.
+
+    Sources mix MSC and ACM classes ("68T50", "I.2.7") into category lists; they are not
+    arXiv categories and are dropped.
+    """
+    codes = (value.strip() for value in values)
+    return tuple(dict.fromkeys(code for code in codes if _CATEGORY_RE.match(code)))
 
 
 def is_arxiv_id(text: str) -> bool:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from paperwire.ingest.subjects import categories_from_subjects
-from paperwire.papers import InvalidArxivId, Paper, parse_arxiv_id
+from paperwire.papers import InvalidArxivId, Paper, category_codes, parse_arxiv_id
 from paperwire.ranking.calendar import ARXIV_TZ, listing_day_for_submission
 
 MAX_TITLE_CHARS = 2_000
@@ -58,7 +58,7 @@ def parse_upvote_entry(arxiv_id: str, entry: object) -> Paper:
 def _parse_api_listing(record: Mapping[str, Any]) -> Paper:
     common = _common(record, record.get("version_id") or record.get("id"))
     published = _timestamp(record, "published")
-    categories = _strings(record, "categories")
+    categories = category_codes(_strings(record, "categories"))
     return Paper(
         **common,
         categories=categories,
@@ -70,7 +70,7 @@ def _parse_api_listing(record: Mapping[str, Any]) -> Paper:
 
 
 def _parse_daily_listing(record: Mapping[str, Any]) -> Paper:
-    categories = _strings(record, "categories")
+    categories = category_codes(_strings(record, "categories"))
     return Paper(
         **_common(record, record.get("id")),
         categories=categories,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
@@ -15,7 +14,6 @@ from paperwire.ingest.arxiv.xmlsafe import (
     optional_clean,
     parse_xml,
     text_of,
-    unique,
 )
 from paperwire.ingest.formats import (
     MAX_ABSTRACT_CHARS,
@@ -25,7 +23,7 @@ from paperwire.ingest.formats import (
     clean_abstract,
     clean_title,
 )
-from paperwire.papers import InvalidArxivId, Paper, parse_arxiv_id
+from paperwire.papers import InvalidArxivId, Paper, category_codes, parse_arxiv_id
 from paperwire.ranking.calendar import listing_day_for_submission
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -37,7 +35,6 @@ _ARXIV = f"{{{ARXIV_NS}}}"
 _WHAT = "arXiv API feed"
 # The API also writes MSC and ACM classes as <category> terms ("03B70, 68Q99",
 # "F.4.1; F.4.m; K.2"); only arXiv category codes (cs.AI, hep-th, cond-mat.stat-mech) count.
-_CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 
 
 @dataclass(frozen=True)
@@ -145,7 +142,7 @@ def _categories(entry: Element) -> tuple[str, ...]:
     primary = entry.find(f"{_ARXIV}primary_category")
     terms = [primary.get("term", "")] if primary is not None else []
     terms += [category.get("term", "") for category in entry.findall(f"{_ATOM}category")]
-    return unique([term.strip() for term in terms if _CATEGORY_RE.match(term.strip())])
+    return category_codes(terms)
 
 
 def _timestamp(entry: Element, name: str) -> datetime | None:
