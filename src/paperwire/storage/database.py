@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +56,15 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             return cls(_sqlite_engine(url, parsed.database))
         if parsed.get_backend_name() == "postgresql":
-            return cls(create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10))
+            return cls(
+                create_engine(
+                    url,
+                    pool_pre_ping=True,
+                    pool_size=10,
+                    max_overflow=10,
+                    json_serializer=_json_text,
+                )
+            )
         raise StorageError(
             f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
         )
@@ -117,10 +126,19 @@ class Database:
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        json_serializer=_json_text,
+    )
     event.listen(engine, "connect", _tune_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def _json_text(value: Any) -> str:
+    # Names stay readable in JSON columns: full-text search must see "Zoë", not "\\u00eb".
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:

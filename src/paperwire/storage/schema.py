@@ -83,3 +83,13 @@ harvest_checkpoints = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
 )
+
+# Full-text search structures made by migration 0003 with dialect-specific SQL (an FTS5
+# table and its triggers on SQLite, a generated tsvector column and GIN index on
+# PostgreSQL). They are not declared above; schema comparisons skip them by name.
+SEARCH_OBJECT_PREFIXES = ("papers_fts", "search_vector", "ix_papers_search_vector")
+
+
+def is_declared_object(name: str | None) -> bool:
+    """False for the search structures that live outside this metadata."""
+    return not (name or "").startswith(SEARCH_OBJECT_PREFIXES)

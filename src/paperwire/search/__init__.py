@@ -1,0 +1,1 @@
+"""Search: turning what a reader typed into ranked papers."""

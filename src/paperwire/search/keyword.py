@@ -1,0 +1,100 @@
+"""Keyword search: parse a reader's query safely, run it, and mark the matches for display."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from paperwire.papers import Paper
+from paperwire.storage import Database
+from paperwire.storage.search import MARK_CLOSE, MARK_OPEN, keyword_search
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 32
+# A quoted phrase, or a run of word characters with an optional trailing * (prefix).
+_TOKEN_RE = re.compile(r'"([^"]*)"|([\w][\w\'.\-]*)(\*?)', re.UNICODE)
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+class InvalidQuery(ValueError):
+    """A query that cannot be searched; the message says what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    words: tuple[str, ...]  # one word, or the words of a phrase
+    prefix: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    paper: Paper
+    score: float
+    highlighted_title: str  # HTML: escaped text with <mark> around matches
+    highlighted_summary: str
+
+
+def parse_query(query: str) -> list[Term]:
+    """Words, "quoted phrases" and prefix* terms; every other character is ignored.
+
+    Nothing the reader types reaches a full-text engine unquoted, so FTS syntax characters
+    (-, :, ^, NEAR, parentheses) can never break a query.
+    """
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    terms: list[Term] = []
+    for match in _TOKEN_RE.finditer(query):
+        phrase, word, star = match.groups()
+        words = tuple(_WORD_RE.findall(phrase if phrase is not None else word))
+        if words:
+            terms.append(Term(words, prefix=bool(star) and phrase is None and len(words) == 1))
+    if not terms:
+        raise InvalidQuery("the query has no words to search for")
+    return terms[:MAX_TERMS]
+
+
+def fts5_query(terms: list[Term]) -> str:
+    """The terms in FTS5 syntax: each quoted, implicitly ANDed."""
+    parts = []
+    for term in terms:
+        quoted = '"' + " ".join(term.words).replace('"', '""') + '"'
+        parts.append(quoted + ("*" if term.prefix else ""))
+    return " ".join(parts)
+
+
+def websearch_query(terms: list[Term]) -> str:
+    """The whole-word terms and phrases for PostgreSQL's websearch_to_tsquery."""
+    return " ".join(
+        f'"{" ".join(term.words)}"' if len(term.words) > 1 else term.words[0]
+        for term in terms
+        if not term.prefix
+    )
+
+
+def prefix_tsquery(terms: list[Term]) -> str:
+    """Prefix terms for to_tsquery ('synth:* & distil:*'); terms hold word characters only."""
+    return " & ".join(f"{term.words[0].lower()}:*" for term in terms if term.prefix)
+
+
+def search_papers(db: Database, query: str, *, limit: int, offset: int = 0) -> list[SearchHit]:
+    """Papers matching every term, best first, with the matches marked."""
+    terms = parse_query(query)
+    hits = keyword_search(
+        db,
+        fts5_query=fts5_query(terms),
+        websearch_query=websearch_query(terms),
+        prefix_query=prefix_tsquery(terms),
+        limit=limit,
+        offset=offset,
+    )
+    return [
+        SearchHit(hit.paper, hit.score, mark_up(hit.title_marked), mark_up(hit.abstract_marked))
+        for hit in hits
+    ]
+
+
+def mark_up(marked: str) -> str:
+    """Escape text for HTML, then turn the storage layer's match markers into <mark>."""
+    escaped = html.escape(" ".join(marked.split()), quote=False)
+    return escaped.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
