@@ -177,6 +177,8 @@ def running_server(
         "PAPERWIRE_DATA_DIR": str(data_dir),
         "PAPERWIRE_LOAD_DEMO": "false",
         "PAPERWIRE_LOG_LEVEL": "WARNING",
+        # One client fires thousands of API requests: measure serving, not the limiter.
+        "PAPERWIRE_API_RATE_LIMIT_PER_MINUTE": "0",
     }
     if cache_entries is not None:
         env["PAPERWIRE_PAGE_CACHE_ENTRIES"] = str(cache_entries)
@@ -276,6 +278,8 @@ def page_targets(db: Database, settings: Settings) -> list[PageTarget]:
         PageTarget("day", [f"/papers/date/{day}"], day_papers),
         PageTarget("paper", paper_urls, 1),
         PageTarget("trending", ["/papers/trending"], trending_items(db, settings)),
+        PageTarget("api daily", [f"/api/daily_papers?date={day}"], day_papers),
+        PageTarget("api paper", [f"/api{url}" for url in paper_urls], 1),
     ]
 
 

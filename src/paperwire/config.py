@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="List pages each web process keeps rendered until papers change; 0: none.",
     )
     log_level: str = Field(default="INFO", description="Python logging level name.")
+    api_rate_limit_per_minute: int = Field(
+        default=120,
+        ge=0,
+        le=1_000_000,
+        description="API requests a client address may make per minute per process; 0: no limit.",
+    )
     arxiv_oai_url: str = Field(
         default="https://oaipmh.arxiv.org/oai", description="arXiv's OAI-PMH endpoint."
     )

@@ -93,18 +93,34 @@ def _upsert_batch(connection: Connection, batch: Sequence[Paper]) -> UpsertCount
     return UpsertCounts(added, updated, unchanged)
 
 
+@dataclass(frozen=True, slots=True)
+class PapersChange:
+    version: int  # grows with every committed change to papers
+    changed_at: datetime | None  # when that change was committed; None before any
+
+
+def papers_change(db: Database) -> PapersChange:
+    """Where the papers stand, for caches, ETags and Last-Modified: one indexed read."""
+    query = select(change_counters.c.value, change_counters.c.changed_at).where(
+        change_counters.c.name == PAPERS_COUNTER
+    )
+    with db.engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return PapersChange(0, None)
+    return PapersChange(int(row[0]), _as_utc(row[1]))
+
+
 def papers_version(db: Database) -> int:
     """A number that grows with every committed change to papers (for caches)."""
-    query = select(change_counters.c.value).where(change_counters.c.name == PAPERS_COUNTER)
-    with db.engine.connect() as connection:
-        return int(connection.scalar(query) or 0)
+    return papers_change(db).version
 
 
 def _count_change(connection: Connection) -> None:
     connection.execute(
         update(change_counters)
         .where(change_counters.c.name == PAPERS_COUNTER)
-        .values(value=change_counters.c.value + 1)
+        .values(value=change_counters.c.value + 1, changed_at=datetime.now(UTC))
     )
 
 
@@ -146,21 +162,20 @@ def next_listing_day(db: Database, after: date) -> date | None:
 
 
 def papers_listed_between(
-    db: Database, first: date, last: date, *, limit: int, offset: int = 0
+    db: Database,
+    first: date,
+    last: date,
+    *,
+    limit: int,
+    offset: int = 0,
+    newest_first: bool = False,
 ) -> tuple[list[Paper], int]:
-    """One page of papers listed from first to last (inclusive), best first, and the total."""
+    """One page of papers listed from first to last (inclusive) and the total: most upvoted
+    first, or with newest_first the most recently submitted first."""
     window = papers.c.listing_day.between(first, last)
-    page_ids = (
-        select(papers.c.arxiv_id)
-        .where(window)
-        .order_by(
-            papers.c.imported_upvotes.desc(),
-            papers.c.published_at.desc().nulls_last(),
-            papers.c.arxiv_id.desc(),
-        )
-        .limit(limit)
-        .offset(offset)
-    )
+    recency = [papers.c.published_at.desc().nulls_last(), papers.c.arxiv_id.desc()]
+    order = recency if newest_first else [papers.c.imported_upvotes.desc(), *recency]
+    page_ids = select(papers.c.arxiv_id).where(window).order_by(*order).limit(limit).offset(offset)
     with db.engine.connect() as connection:
         # Ordering index entries and then reading only the page's rows avoids sorting
         # whole rows, abstracts included, of every paper in a busy month.
@@ -168,6 +183,21 @@ def papers_listed_between(
         found = {paper.arxiv_id: paper for paper in _select_papers(connection, ids)}
         total = connection.scalar(select(func.count()).select_from(papers).where(window))
     return [found[i] for i in ids if i in found], int(total or 0)
+
+
+def papers_before(db: Database, position: tuple[date, str] | None, limit: int) -> list[Paper]:
+    """Papers by listing day, newest first, starting after position (day, arxiv_id)."""
+    query = select(papers.c.arxiv_id).where(papers.c.listing_day.is_not(None))
+    if position is not None:
+        day, arxiv_id = position
+        query = query.where(
+            (papers.c.listing_day < day)
+            | ((papers.c.listing_day == day) & (papers.c.arxiv_id < arxiv_id))
+        )
+    query = query.order_by(papers.c.listing_day.desc(), papers.c.arxiv_id.desc()).limit(limit)
+    with db.engine.connect() as connection:
+        ids = list(connection.scalars(query))
+    return papers_by_ids(db, ids)
 
 
 def trending_candidates(db: Database, since: date, until: date) -> list[TrendingCandidate]:

@@ -63,6 +63,7 @@ change_counters = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("value", BigInteger, nullable=False),
+    Column("changed_at", DateTime(timezone=True)),
 )
 
 # Where each harvest stands: one row per source and scope (an OAI set, an API query, an RSS

@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire import __version__
+from paperwire.api import docs as api_docs
+from paperwire.api import routes as api_routes
+from paperwire.api.http import RateLimit, error_response, is_api_request
 from paperwire.config import Settings
 from paperwire.storage import Database
-from paperwire.web import pages
+from paperwire.web import exports, feeds, pages
 from paperwire.web.page_cache import PageCache
 from paperwire.web.rendering import Renderer
 
 log = logging.getLogger(__name__)
+API_DESCRIPTION = (
+    "Read-only JSON API of paperwire. The paths, parameters and field names of "
+    "`/api/daily_papers`, `/api/papers/{id}` and `/api/papers/search` follow the Hugging "
+    "Face papers API, so its clients work unchanged. Errors are "
+    '`{"error": message, "status": code}`; responses carry ETag and Last-Modified.'
+)
 STATIC_DIR = Path(__file__).parent / "static"
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -34,15 +45,32 @@ _SECURITY_HEADERS = {
 
 def create_app(settings: Settings, database: Database) -> FastAPI:
     """The paperwire web application over an open, migrated database."""
-    app = FastAPI(title="paperwire", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="paperwire",
+        version=__version__,
+        description=API_DESCRIPTION,
+        docs_url=None,  # /docs is served by paperwire itself: no scripts from a CDN
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.db = database
     app.state.renderer = Renderer(settings)
     app.state.page_cache = PageCache(settings.page_cache_entries)
+    app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api_routes.router)
+    # Routes with a suffix (/papers/ID.bib, /papers/date/DAY.rss) come before the pages'
+    # catch-all /papers/{arxiv_id:path}.
+    app.include_router(exports.router)
+    app.include_router(feeds.router)
+    app.include_router(api_docs.router)
     app.include_router(pages.router)
-    _install_error_pages(app)
+    _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    # The read-only API may be called from any web page; nothing here uses cookies.
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"], max_age=86_400
+    )
     return app
 
 
@@ -67,21 +95,37 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _install_error_pages(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI) -> None:
+    """HTML error pages for readers; the API's JSON error shape under /api/."""
+
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> HTMLResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        headers = dict(error.headers or {})
+        if is_api_request(request):
+            response = error_response(error.status_code, str(error.detail))
+            response.headers.update(headers)
+            return response
         return _error_page(request, error.status_code, str(error.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> HTMLResponse:
-        first = error.errors()[0] if error.errors() else {}
-        where = ".".join(str(part) for part in first.get("loc", ()) if part != "query")
-        return _error_page(request, 400, f"Invalid {where or 'request'}: {first.get('msg', '')}")
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        problems = [_problem(item) for item in error.errors()]
+        if is_api_request(request):
+            return error_response(422, "; ".join(problems), fields=problems)
+        return _error_page(request, 400, f"Invalid {problems[0] if problems else 'request'}")
 
     @app.exception_handler(Exception)
-    async def server_error(request: Request, error: Exception) -> HTMLResponse:
+    async def server_error(request: Request, error: Exception) -> Response:
         log.exception("error while serving %s", request.url.path)
-        return _error_page(request, 500, "Something went wrong on our side; it has been logged.")
+        message = "Something went wrong on our side; it has been logged."
+        if is_api_request(request):
+            return error_response(500, message)
+        return _error_page(request, 500, message)
+
+
+def _problem(item: Any) -> str:
+    where = ".".join(str(part) for part in item.get("loc", ()) if part != "query")
+    return f"{where or 'request'}: {item.get('msg', 'invalid')}"
 
 
 def _error_page(request: Request, status: int, detail: str) -> HTMLResponse:

@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from paperwire import __version__
+from paperwire import __version__, citations
 from paperwire.config import Settings
 from paperwire.ranking.calendar import PeriodKind, period_of
 
@@ -31,6 +31,8 @@ class Renderer:
         env.filters["paragraphs"] = paragraphs
         env.filters["long_date"] = long_date
         env.filters["citation_date"] = citation_date
+        env.filters["bibtex"] = citations.bibtex_entry
+        env.filters["plain_citation"] = citations.plain_citation
         env.globals["version"] = __version__
         env.globals["period_url"] = period_url
 

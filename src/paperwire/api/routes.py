@@ -1,0 +1,182 @@
+"""GET /api/...: daily papers, one paper, papers by date, search; Hugging Face compatible."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import Response
+
+from paperwire.api.http import RateLimit, conditional_json, json_bytes
+from paperwire.api.shapes import daily_item, paper_object, search_item
+from paperwire.config import Settings
+from paperwire.papers import Paper, is_arxiv_id
+from paperwire.ranking import listings
+from paperwire.ranking.calendar import (
+    InvalidPeriod,
+    Period,
+    PeriodKind,
+    newest_listing_day,
+    parse_period,
+    period_of,
+)
+from paperwire.ranking.trending import rank_trending
+from paperwire.search.keyword import InvalidQuery, search_papers
+from paperwire.storage import Database
+from paperwire.storage import papers as paper_store
+from paperwire.web.page_cache import PageCache
+
+MAX_API_PAGE = 10_000
+
+
+def _rate_limit(request: Request) -> None:
+    limit: RateLimit = request.app.state.api_rate_limit
+    limit.check(request)
+
+
+router = APIRouter(prefix="/api", tags=["papers"], dependencies=[Depends(_rate_limit)])
+Limit = Annotated[int, Query(ge=1, le=100, description="Results per page (1-100)")]
+
+
+def _db(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def _respond(request: Request, build: Callable[[], Any]) -> Response:
+    """Answer with the JSON of build(), kept in the page cache until papers change."""
+    change = paper_store.papers_change(_db(request))
+    cache: PageCache = request.app.state.page_cache
+    key = ("api", request.url.path, request.url.query)
+    body = cache.get(key, change.version)
+    if body is None:
+        body = json_bytes(build())  # errors raise and are never cached
+        cache.put(key, change.version, body)
+    return conditional_json(request, body, change.changed_at)
+
+
+@router.get("/daily_papers", summary="Papers of a day, week or month (Hugging Face compatible)")
+def daily_papers(
+    request: Request,
+    p: Annotated[int, Query(ge=0, le=MAX_API_PAGE, description="Page, from 0")] = 0,
+    limit: Limit = 50,
+    date: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
+    week: Annotated[str | None, Query(description="YYYY-Www")] = None,
+    month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    submitter: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Literal["publishedAt", "trending"] | None = None,
+) -> Response:
+    """Most upvoted first; `sort=publishedAt` newest first; `sort=trending` by the trending
+    score at the period's end (papers without upvotes are not trending and are left out).
+    Without date, week or month: the latest listing day."""
+    db = _db(request)
+    period = _requested_period(db, date, week, month)
+    if period is None or submitter is not None:  # nobody has submitted papers here yet
+        return _respond(request, list)
+
+    def build() -> list[dict[str, Any]]:
+        assert period is not None
+        if sort == "trending":
+            papers = _trending_in(db, period, request.app.state.settings, p, limit)
+        else:
+            papers, _total = paper_store.papers_listed_between(
+                db,
+                period.start,
+                period.end,
+                limit=limit,
+                offset=p * limit,
+                newest_first=sort == "publishedAt",
+            )
+        return [daily_item(paper) for paper in papers]
+
+    return _respond(request, build)
+
+
+def _requested_period(
+    db: Database, day: str | None, week: str | None, month: str | None
+) -> Period | None:
+    asked: tuple[tuple[PeriodKind, str | None], ...] = (
+        ("day", day),
+        ("week", week),
+        ("month", month),
+    )
+    given = [(kind, label) for kind, label in asked if label]
+    if len(given) > 1:
+        raise HTTPException(422, "give at most one of date, week and month")
+    if given:
+        kind, label = given[0]
+        try:
+            return parse_period(kind, label)
+        except InvalidPeriod as error:
+            raise HTTPException(422, str(error)) from None
+    latest = listings.latest_day(db)
+    return period_of("day", latest) if latest else None
+
+
+def _trending_in(
+    db: Database, period: Period, settings: Settings, page: int, limit: int
+) -> list[Paper]:
+    anchor = min(period.end, newest_listing_day(datetime.now(UTC)))
+    candidates = paper_store.trending_candidates(db, period.start, period.end)
+    ranked = rank_trending(candidates, anchor, settings.trending_half_life_hours)
+    shown = ranked[page * limit : (page + 1) * limit]
+    return paper_store.papers_by_ids(db, [entry.arxiv_id for entry in shown])
+
+
+@router.get("/papers/search", summary="Keyword search (Hugging Face compatible)")
+def search(
+    request: Request,
+    q: Annotated[str, Query(max_length=500, description='Words, "phrases", prefix*')],
+    limit: Limit = 50,
+) -> Response:
+
+    def build() -> list[dict[str, Any]]:
+        try:
+            hits = search_papers(_db(request), q, limit=limit)
+        except InvalidQuery as error:
+            raise HTTPException(422, str(error)) from None
+        return [search_item(h.paper, h.highlighted_title, h.highlighted_summary) for h in hits]
+
+    return _respond(request, build)
+
+
+@router.get("/papers", summary="All papers by listing day, newest first, with cursor paging")
+def papers_by_date(
+    request: Request,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+) -> Response:
+    """Follow the `Link: <…>; rel="next"` header (or `nextCursor`) to the next page."""
+    papers = paper_store.papers_before(_db(request), _decode_cursor(cursor), limit)
+    response = _respond(request, lambda: [paper_object(paper) for paper in papers])
+    if len(papers) == limit and papers[-1].listing_day is not None:
+        following = _encode_cursor(papers[-1].listing_day, papers[-1].arxiv_id)
+        url = request.url.include_query_params(cursor=following)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return response
+
+
+def _encode_cursor(day: date, arxiv_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{day.isoformat()}|{arxiv_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> tuple[date, str] | None:
+    if not cursor:
+        return None
+    try:
+        day, arxiv_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return date.fromisoformat(day), arxiv_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise HTTPException(422, "invalid cursor: use the one from the previous page") from None
+
+
+@router.get("/papers/{arxiv_id:path}", summary="One paper (Hugging Face compatible)")
+def paper(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Response:
+    found = paper_store.get_paper(_db(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
+    if found is None:
+        raise HTTPException(404, f"no paper with the id {arxiv_id[:64]!r}")
+    return _respond(request, lambda: paper_object(found))

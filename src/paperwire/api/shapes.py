@@ -1,0 +1,90 @@
+"""Papers in the Hugging Face papers API's JSON shapes: pure functions, no I/O.
+
+Fields paperwire has no data for (media, GitHub links, AI summaries, organisations,
+submitters) are present with null or empty values, never invented.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from paperwire.papers import Paper
+from paperwire.ranking.calendar import ARXIV_TZ
+
+
+def iso(moment: datetime | None) -> str | None:
+    """UTC in the API's format: 2024-04-08T00:00:00.000Z."""
+    if moment is None:
+        return None
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def listed_at(day: date | None) -> datetime | None:
+    """The moment a listing day begins in arXiv's time zone: when the paper is on the list."""
+    return datetime.combine(day, time(0, 0), ARXIV_TZ) if day else None
+
+
+def paper_object(paper: Paper) -> dict[str, Any]:
+    """The flat paper object of GET /api/papers/{id}."""
+    return {
+        "id": paper.arxiv_id,
+        "authors": [{"_id": None, "name": name, "hidden": False} for name in paper.authors],
+        "mediaUrls": [],
+        "publishedAt": iso(paper.published_at or listed_at(paper.listing_day)),
+        "submittedOnDailyAt": iso(listed_at(paper.listing_day)),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": paper.imported_upvotes or 0,
+        "discussionId": None,
+        "projectPage": None,
+        "githubRepo": None,
+        "ai_summary": None,
+        "ai_keywords": [],
+        "githubStars": None,
+        "organization": None,
+        "submittedOnDailyBy": None,
+        "withdrawn": paper.withdrawn,
+        "categories": list(paper.categories),
+        "primaryCategory": paper.primary_category,
+        "comment": paper.comment,
+        "doi": paper.doi,
+        "journalRef": paper.journal_ref,
+        "version": paper.version,
+    }
+
+
+def daily_item(paper: Paper) -> dict[str, Any]:
+    """One element of GET /api/daily_papers: the paper object wrapped with list fields."""
+    inner = paper_object(paper)
+    return {
+        "paper": inner,
+        "publishedAt": inner["publishedAt"],
+        "title": paper.title,
+        "summary": paper.abstract,
+        "mediaUrls": [],
+        "thumbnail": None,
+        "numComments": 0,
+        "submittedBy": None,
+        "organization": None,
+        "isAuthorParticipating": False,
+    }
+
+
+def search_item(paper: Paper, highlighted_title: str, highlighted_summary: str) -> dict[str, Any]:
+    """One element of GET /api/papers/search."""
+    inner = paper_object(paper)
+    return {
+        "paper": inner,
+        "title": paper.title,
+        "summary": paper.abstract,
+        "publishedAt": inner["publishedAt"],
+        "highlightedTitle": highlighted_title,
+        "highlightedSummary": highlighted_summary,
+        "mediaUrls": [],
+        "thumbnail": None,
+        "numComments": 0,
+        "isAuthorParticipating": False,
+    }

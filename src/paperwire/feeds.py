@@ -1,0 +1,123 @@
+"""Turn a list of papers and what the list is into an RSS 2.0 or Atom feed (with feedgen)."""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Literal
+
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+
+from paperwire import __version__
+from paperwire.papers import Paper
+from paperwire.ranking.calendar import ARXIV_TZ
+
+FeedFormat = Literal["rss", "atom"]
+FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
+CONTENT_TYPES: dict[FeedFormat, str] = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+}
+FEED_LANGUAGE = "en"
+# Characters XML 1.0 forbids (C0 controls other than tab and newlines, lone surrogates,
+# U+FFFE/U+FFFF): lxml refuses them, and a stray form feed in an abstract or a query would
+# otherwise turn a feed into a server error.
+_NOT_XML_RE = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# feedgen formats RSS dates by switching the whole process's locale to C and back, which
+# two threads doing at once can leave switched: one feed is built at a time.
+_FEEDGEN_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """What a feed says about itself; paths are joined to base_url to make absolute links."""
+
+    title: str
+    description: str
+    base_url: str  # "https://papers.example.org", no trailing slash
+    page_path: str  # the HTML page showing the same list, e.g. /papers/date/2024-04-08
+    feed_path: str  # this feed, with its query string, e.g. /feeds/search.rss?q=agents
+
+
+def build_feed(channel: Channel, papers: Sequence[Paper], feed_format: FeedFormat) -> bytes:
+    """The feed document, UTF-8, listing papers in the order given.
+
+    The feed's date (RSS lastBuildDate, Atom updated) is that of its newest paper; a feed
+    with no dated paper gets feedgen's default, the current time.
+    """
+    generator = _channel_generator(channel, feed_format)
+    for paper in papers:
+        _add_paper(generator, channel.base_url, paper, feed_format)
+    dates = [moment for moment in map(listed_at, papers) if moment is not None]
+    if dates:
+        generator.updated(max(dates))
+    with _FEEDGEN_LOCK:
+        document = generator.rss_str() if feed_format == "rss" else generator.atom_str()
+    return bytes(document)
+
+
+def listed_at(paper: Paper) -> datetime | None:
+    """When a paper appeared: midnight (arXiv's time zone) of its listing day, else its
+    first version's submission time."""
+    if paper.listing_day is not None:
+        return datetime.combine(paper.listing_day, time(0), ARXIV_TZ)
+    return paper.published_at
+
+
+def paper_url(base_url: str, paper: Paper) -> str:
+    return f"{base_url}/papers/{paper.arxiv_id}"
+
+
+def _channel_generator(channel: Channel, feed_format: FeedFormat) -> FeedGenerator:
+    generator = FeedGenerator()
+    if feed_format == "rss":
+        generator.load_extension("dc", atom=False, rss=True)  # dc:creator for item authors
+    self_url = channel.base_url + channel.feed_path
+    generator.id(self_url)
+    generator.title(_text(channel.title))
+    generator.description(_text(channel.description))
+    generator.language(FEED_LANGUAGE)
+    generator.generator("paperwire", version=__version__)
+    # RSS's channel <link> is the last link given: the HTML page, after the self link.
+    generator.link(href=self_url, rel="self", type=CONTENT_TYPES[feed_format].split(";")[0])
+    generator.link(href=channel.base_url + channel.page_path, rel="alternate", type="text/html")
+    return generator
+
+
+def _add_paper(
+    generator: FeedGenerator, base_url: str, paper: Paper, feed_format: FeedFormat
+) -> None:
+    entry = generator.add_entry(order="append")
+    url = paper_url(base_url, paper)
+    entry.guid(url, permalink=True)  # also the Atom id
+    entry.title(_text(" ".join(paper.title.split())))
+    entry.link(href=url, rel="alternate", type="text/html")
+    for category in paper.categories:
+        entry.category(term=_text(category))
+    moment = listed_at(paper)
+    if moment is not None:
+        entry.published(moment)
+        entry.updated(moment)
+    if feed_format == "rss":
+        entry.description(_abstract_html(paper.abstract))
+        if paper.authors:
+            entry.dc.dc_creator(_text(", ".join(paper.authors)))
+    else:
+        entry.summary(_text(paper.abstract), type="text")
+        for name in paper.authors:
+            entry.author(name=_text(name))
+
+
+def _abstract_html(abstract: str) -> str:
+    """RSS readers show an item's description as HTML: escape the abstract once more so
+    that text such as "x<y" or "<i>" reads as written, and keep its paragraphs."""
+    parts = (part.strip() for part in _text(abstract).split("\n\n"))
+    return "".join(f"<p>{html.escape(part)}</p>" for part in parts if part)
+
+
+def _text(value: str) -> str:
+    return _NOT_XML_RE.sub("", value)

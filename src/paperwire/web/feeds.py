@@ -1,0 +1,215 @@
+"""RSS and Atom feeds of the lists: each route answers at PATH.rss and PATH.atom."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Hashable
+from datetime import UTC, date, datetime
+from typing import Annotated, cast
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import Response
+
+from paperwire.config import Settings
+from paperwire.feeds import CONTENT_TYPES, FEED_FORMATS, Channel, FeedFormat, build_feed
+from paperwire.ingest.subjects import SUBJECT_CATEGORIES
+from paperwire.papers import Paper, category_codes
+from paperwire.ranking import listings
+from paperwire.ranking.calendar import (
+    InvalidPeriod,
+    Period,
+    PeriodKind,
+    newest_listing_day,
+    parse_period,
+    period_of,
+)
+from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, search_papers
+from paperwire.storage import Database
+from paperwire.storage import papers as paper_store
+from paperwire.storage.categories import papers_in_category
+from paperwire.web.page_cache import PageCache
+from paperwire.web.rendering import period_url
+
+router = APIRouter()
+MAX_PAGE = 10_000
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
+CategoryCode = Annotated[str, Path(description="arXiv category, e.g. cs.AI")]
+MAX_CATEGORY_CHARS = 32  # the longest arXiv code, cond-mat.stat-mech, has 18
+_ARXIV_CATEGORIES = frozenset(SUBJECT_CATEGORIES.values())
+_View = Callable[..., Response]
+
+
+def _feed_route(path: str, summary: str) -> Callable[[_View], _View]:
+    """Serve a view at path.rss and path.atom (GET only); the view reads which from the URL."""
+
+    def register(view: _View) -> _View:
+        for feed_format in FEED_FORMATS:
+            router.add_api_route(
+                f"{path}.{feed_format}",
+                view,
+                methods=["GET"],
+                summary=f"{summary} ({feed_format.upper()})",
+                response_class=Response,
+                name=f"{view.__name__}_{feed_format}",
+            )
+        return view
+
+    return register
+
+
+@_feed_route("/feeds/daily", "The latest day that has papers")
+def daily_feed(request: Request, page: PageNumber = 1) -> Response:
+    return _cached(request, lambda: _daily_feed(request, page))
+
+
+def _daily_feed(request: Request, page: int) -> bytes:
+    latest = listings.latest_day(_db(request))
+    if latest is None:
+        return _build(request, "paperwire: daily", "No papers have been listed yet.", "/", [])
+    found = _period_list(request, period_of("day", latest), page)
+    title = found.period.title
+    about = f"The papers of the latest listing day, {title}, most upvoted first."
+    return _build(request, "paperwire: daily", about, "/", found.papers)
+
+
+@_feed_route("/papers/date/{label}", "One listing day")
+def day_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
+    return _cached(request, lambda: _period_feed(request, _period("day", label), page))
+
+
+@_feed_route("/papers/week/{label}", "One ISO week")
+def week_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
+    return _cached(request, lambda: _period_feed(request, _period("week", label), page))
+
+
+@_feed_route("/papers/month/{label}", "One month")
+def month_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
+    return _cached(request, lambda: _period_feed(request, _period("month", label), page))
+
+
+def _period_feed(request: Request, period: Period, page: int) -> bytes:
+    found = _period_list(request, period, page)
+    within = "on" if period.kind == "day" else "in"
+    about = f"Papers listed {within} {period.title}, most upvoted first."
+    page_path = period_url(period.kind, period.start)
+    return _build(request, f"paperwire: {period.title}", about, page_path, found.papers)
+
+
+@_feed_route("/papers/trending", "Trending papers")
+def trending_feed(request: Request, page: PageNumber = 1) -> Response:
+    today = newest_listing_day(datetime.now(UTC))
+    return _cached(request, lambda: _trending_feed(request, page, today), today)
+
+
+def _trending_feed(request: Request, page: int, today: date) -> bytes:
+    settings = _settings(request)
+    trending = listings.trending_list(
+        _db(request),
+        today=today,
+        page=page,
+        page_size=settings.page_size,
+        window_days=settings.trending_window_days,
+        half_life_hours=settings.trending_half_life_hours,
+    )
+    _check_page_exists(trending.page)
+    about = (
+        f"Upvoted papers of the last {trending.window_days} listing days; each upvote counts "
+        f"half as much every {settings.trending_half_life_hours:g} hours."
+    )
+    papers = [paper for paper, _ in trending.entries]
+    return _build(request, "paperwire: trending", about, "/papers/trending", papers)
+
+
+@_feed_route("/feeds/category/{category}", "The latest papers of one arXiv category")
+def category_feed(request: Request, category: CategoryCode) -> Response:
+    if len(category) > MAX_CATEGORY_CHARS or category_codes([category]) != (category,):
+        raise HTTPException(404, f"{category[:32]!r} is not an arXiv category code.")
+    return _cached(request, lambda: _category_feed(request, category))
+
+
+def _category_feed(request: Request, category: str) -> bytes:
+    papers = papers_in_category(_db(request), category, _settings(request).page_size)
+    if not papers and category not in _ARXIV_CATEGORIES:
+        raise HTTPException(404, f"No paper here is filed under {category!r}.")
+    about = f"The most recently listed papers filed under {category}."
+    return _build(request, f"paperwire: {category}", about, "/", papers)
+
+
+@_feed_route("/feeds/search", "Papers matching a keyword search")
+def search_feed(
+    request: Request, q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)]
+) -> Response:
+    try:
+        hits = search_papers(_db(request), q, limit=_settings(request).page_size)
+    except InvalidQuery as error:
+        raise HTTPException(400, f"Cannot search for that: {error}.") from None
+    about = f"The papers that best match the search {q!r}."
+    papers = [hit.paper for hit in hits]
+    body = _build(request, f"paperwire: search “{q}”", about, "/", papers)
+    return _feed_response(request, body)
+
+
+def _build(
+    request: Request, title: str, description: str, page_path: str, papers: list[Paper]
+) -> bytes:
+    query = f"?{request.url.query}" if request.url.query else ""
+    channel = Channel(title, description, _base_url(request), page_path, request.url.path + query)
+    return build_feed(channel, papers, _format(request))
+
+
+def _cached(request: Request, build: Callable[[], bytes], *key: Hashable) -> Response:
+    """Serve a feed from the page cache while no paper changed since it was built."""
+    cache: PageCache = request.app.state.page_cache
+    version = paper_store.papers_version(_db(request))
+    full_key = ("feed", str(request.url), *key)
+    body = cache.get(full_key, version)
+    if body is None:
+        body = build()  # errors raise and are never cached
+        cache.put(full_key, version, body)
+    return _feed_response(request, body)
+
+
+def _feed_response(request: Request, body: bytes) -> Response:
+    """The feed with its content type, or 304 when the reader already holds this version."""
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    media_type = CONTENT_TYPES[_format(request)]
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type=media_type, headers={"ETag": etag})
+
+
+def _format(request: Request) -> FeedFormat:
+    # Routes exist only for the .rss and .atom suffixes (see _feed_route).
+    return cast(FeedFormat, request.url.path.rsplit(".", 1)[-1])
+
+
+def _period(kind: PeriodKind, label: str) -> Period:
+    try:
+        return parse_period(kind, label)
+    except InvalidPeriod as error:
+        raise HTTPException(404, f"{error}. Use YYYY-MM-DD, YYYY-Www or YYYY-MM.") from None
+
+
+def _period_list(request: Request, period: Period, page: int) -> listings.PeriodList:
+    found = listings.period_list(_db(request), period, page, _settings(request).page_size)
+    _check_page_exists(found.page)
+    return found
+
+
+def _check_page_exists(page: listings.PageOf) -> None:
+    if page.number > page.count:
+        raise HTTPException(404, f"There is no page {page.number}: this list has {page.count}.")
+
+
+def _base_url(request: Request) -> str:
+    return _settings(request).base_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+def _db(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
