@@ -1,15 +1,13 @@
-"""HTTP plumbing of the API: conditional JSON responses, the error shape, the rate limit."""
+"""HTTP plumbing of the API: JSON bodies, the one error shape, the rate limit."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from fastapi import HTTPException, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -28,32 +26,6 @@ def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
 
 def json_bytes(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def conditional_json(request: Request, body: bytes, last_modified: datetime | None) -> Response:
-    """A JSON body with an ETag (and Last-Modified); 304 when the client's copy is current."""
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if last_modified is not None:
-        headers["Last-Modified"] = format_datetime(
-            last_modified.replace(microsecond=0), usegmt=True
-        )
-    if _client_copy_is_current(request, etag, last_modified):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
-
-
-def _client_copy_is_current(request: Request, etag: str, last_modified: datetime | None) -> bool:
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None:  # takes precedence over If-Modified-Since (RFC 9110)
-        return etag in {tag.strip() for tag in if_none_match.split(",")} or if_none_match == "*"
-    since = request.headers.get("if-modified-since")
-    if since is None or last_modified is None:
-        return False
-    try:
-        return last_modified.replace(microsecond=0) <= parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
 
 
 class RateLimit:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
-from paperwire.api.http import RateLimit, conditional_json, json_bytes
+from paperwire.api.http import RateLimit, json_bytes
 from paperwire.api.shapes import daily_item, paper_object, search_item
 from paperwire.config import Settings
 from paperwire.papers import Paper, is_arxiv_id
@@ -28,7 +28,8 @@ from paperwire.ranking.trending import rank_trending
 from paperwire.search.keyword import InvalidQuery, search_papers
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
-from paperwire.web.page_cache import PageCache
+from paperwire.web.http_cache import cached_body, conditional_response
+from paperwire.web.views import database
 
 MAX_API_PAGE = 10_000
 
@@ -42,21 +43,10 @@ router = APIRouter(prefix="/api", tags=["papers"], dependencies=[Depends(_rate_l
 Limit = Annotated[int, Query(ge=1, le=100, description="Results per page (1-100)")]
 
 
-def _db(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
-
-
 def _respond(request: Request, build: Callable[[], Any]) -> Response:
     """Answer with the JSON of build(), kept in the page cache until papers change."""
-    change = paper_store.papers_change(_db(request))
-    cache: PageCache = request.app.state.page_cache
-    key = ("api", request.url.path, request.url.query)
-    body = cache.get(key, change.version)
-    if body is None:
-        body = json_bytes(build())  # errors raise and are never cached
-        cache.put(key, change.version, body)
-    return conditional_json(request, body, change.changed_at)
+    body, change = cached_body(request, lambda: json_bytes(build()))
+    return conditional_response(request, body, "application/json", change.changed_at)
 
 
 @router.get("/daily_papers", summary="Papers of a day, week or month (Hugging Face compatible)")
@@ -73,7 +63,7 @@ def daily_papers(
     """Most upvoted first; `sort=publishedAt` newest first; `sort=trending` by the trending
     score at the period's end (papers without upvotes are not trending and are left out).
     Without date, week or month: the latest listing day."""
-    db = _db(request)
+    db = database(request)
     period = _requested_period(db, date, week, month)
     if period is None or submitter is not None:  # nobody has submitted papers here yet
         return _respond(request, list)
@@ -136,7 +126,7 @@ def search(
 
     def build() -> list[dict[str, Any]]:
         try:
-            hits = search_papers(_db(request), q, limit=limit)
+            hits = search_papers(database(request), q, limit=limit)
         except InvalidQuery as error:
             raise HTTPException(422, str(error)) from None
         return [search_item(h.paper, h.highlighted_title, h.highlighted_summary) for h in hits]
@@ -151,7 +141,7 @@ def papers_by_date(
     limit: Limit = 50,
 ) -> Response:
     """Follow the `Link: <…>; rel="next"` header (or `nextCursor`) to the next page."""
-    papers = paper_store.papers_before(_db(request), _decode_cursor(cursor), limit)
+    papers = paper_store.papers_before(database(request), _decode_cursor(cursor), limit)
     response = _respond(request, lambda: [paper_object(paper) for paper in papers])
     if len(papers) == limit and papers[-1].listing_day is not None:
         following = _encode_cursor(papers[-1].listing_day, papers[-1].arxiv_id)
@@ -176,7 +166,7 @@ def _decode_cursor(cursor: str | None) -> tuple[date, str] | None:
 
 @router.get("/papers/{arxiv_id:path}", summary="One paper (Hugging Face compatible)")
 def paper(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Response:
-    found = paper_store.get_paper(_db(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
+    found = paper_store.get_paper(database(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
     if found is None:
         raise HTTPException(404, f"no paper with the id {arxiv_id[:64]!r}")
     return _respond(request, lambda: paper_object(found))

@@ -5,17 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from paperwire import citations
-from paperwire.config import Settings
-from paperwire.papers import Paper, is_arxiv_id
-from paperwire.ranking import listings
-from paperwire.ranking.calendar import InvalidPeriod, PeriodKind, newest_listing_day, parse_period
-from paperwire.storage import Database
-from paperwire.storage import papers as paper_store
-from paperwire.web.pages import PageNumber
+from paperwire.papers import Paper
+from paperwire.ranking.calendar import PeriodKind, newest_listing_day
+from paperwire.web import views
+from paperwire.web.views import PageNumber
 
 router = APIRouter()
 BIBTEX_MEDIA_TYPE = "text/x-bibtex; charset=utf-8"
@@ -43,55 +40,30 @@ def month_bibtex(request: Request, label: str, page: PageNumber = 1) -> Response
 
 @router.get("/papers/trending.bib", summary="The trending page as BibTeX")
 def trending_bibtex(request: Request, page: PageNumber = 1) -> Response:
-    settings = _settings(request)
-    trending = listings.trending_list(
-        _db(request),
-        today=newest_listing_day(datetime.now(UTC)),
-        page=page,
-        page_size=settings.page_size,
-        window_days=settings.trending_window_days,
-        half_life_hours=settings.trending_half_life_hours,
-    )
-    _check_page_exists(trending.page)
+    trending = views.trending_page(request, page, newest_listing_day(datetime.now(UTC)))
     papers = [paper for paper, _entry in trending.entries]
     return _bibtex_response(citations.bibtex_list(papers), _list_file_name("trending", page))
 
 
 @router.get("/papers/{arxiv_id:path}.bib", summary="A paper as BibTeX")
 def paper_bibtex(request: Request, arxiv_id: PaperId) -> Response:
-    paper = _paper(request, arxiv_id)
+    paper = views.paper_or_404(request, arxiv_id)
     return _bibtex_response(citations.bibtex_entry(paper), _paper_file_name(paper, "bib"))
 
 
 @router.get("/papers/{arxiv_id:path}.md", summary="A paper as Markdown")
 def paper_markdown(request: Request, arxiv_id: PaperId) -> Response:
-    paper = _paper(request, arxiv_id)
-    text = citations.markdown_paper(paper, _base_url(request))
+    paper = views.paper_or_404(request, arxiv_id)
+    text = citations.markdown_paper(paper, views.base_url(request))
     return _text_response(text, MARKDOWN_MEDIA_TYPE, _paper_file_name(paper, "md"))
 
 
 def _period_bibtex(request: Request, kind: PeriodKind, label: str, page: int) -> Response:
-    try:
-        period = parse_period(kind, label)
-    except InvalidPeriod as error:
-        raise HTTPException(404, f"{error}. Use YYYY-MM-DD, YYYY-Www or YYYY-MM.") from None
-    found = listings.period_list(_db(request), period, page, _settings(request).page_size)
-    _check_page_exists(found.page)
+    period = views.period_from(kind, label)
+    found = views.period_page(request, period, page)
     return _bibtex_response(
         citations.bibtex_list(found.papers), _list_file_name(period.label, page)
     )
-
-
-def _paper(request: Request, arxiv_id: str) -> Paper:
-    paper = paper_store.get_paper(_db(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
-    if paper is None:
-        raise HTTPException(404, f"No paper with the id {arxiv_id[:64]!r} is known here.")
-    return paper
-
-
-def _check_page_exists(page: listings.PageOf) -> None:
-    if page.number > page.count:
-        raise HTTPException(404, f"There is no page {page.number}: this list has {page.count}.")
 
 
 def _bibtex_response(text: str, file_name: str) -> Response:
@@ -111,19 +83,3 @@ def _paper_file_name(paper: Paper, extension: str) -> str:
 def _list_file_name(label: str, page: int) -> str:
     suffix = f"-page{page}" if page > 1 else ""
     return f"paperwire-{label}{suffix}.bib"
-
-
-def _base_url(request: Request) -> str:
-    """This instance's public URL, as the pages' canonical links and citation tags use it."""
-    configured = _settings(request).base_url.rstrip("/")
-    return configured or str(request.base_url).rstrip("/")
-
-
-def _db(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings

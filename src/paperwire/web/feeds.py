@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 from typing import Annotated, cast
@@ -10,29 +9,23 @@ from typing import Annotated, cast
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
-from paperwire.config import Settings
 from paperwire.feeds import CONTENT_TYPES, FEED_FORMATS, Channel, FeedFormat, build_feed
 from paperwire.ingest.subjects import SUBJECT_CATEGORIES
 from paperwire.papers import Paper, category_codes
 from paperwire.ranking import listings
 from paperwire.ranking.calendar import (
-    InvalidPeriod,
     Period,
-    PeriodKind,
     newest_listing_day,
-    parse_period,
     period_of,
 )
 from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, search_papers
-from paperwire.storage import Database
-from paperwire.storage import papers as paper_store
 from paperwire.storage.categories import papers_in_category
-from paperwire.web.page_cache import PageCache
+from paperwire.web import views
+from paperwire.web.http_cache import cached_body, conditional_response
 from paperwire.web.rendering import period_url
+from paperwire.web.views import PageNumber
 
 router = APIRouter()
-MAX_PAGE = 10_000
-PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
 CategoryCode = Annotated[str, Path(description="arXiv category, e.g. cs.AI")]
 MAX_CATEGORY_CHARS = 32  # the longest arXiv code, cond-mat.stat-mech, has 18
 _ARXIV_CATEGORIES = frozenset(SUBJECT_CATEGORIES.values())
@@ -63,10 +56,10 @@ def daily_feed(request: Request, page: PageNumber = 1) -> Response:
 
 
 def _daily_feed(request: Request, page: int) -> bytes:
-    latest = listings.latest_day(_db(request))
+    latest = listings.latest_day(views.database(request))
     if latest is None:
         return _build(request, "paperwire: daily", "No papers have been listed yet.", "/", [])
-    found = _period_list(request, period_of("day", latest), page)
+    found = views.period_page(request, period_of("day", latest), page)
     title = found.period.title
     about = f"The papers of the latest listing day, {title}, most upvoted first."
     return _build(request, "paperwire: daily", about, "/", found.papers)
@@ -74,21 +67,21 @@ def _daily_feed(request: Request, page: int) -> bytes:
 
 @_feed_route("/papers/date/{label}", "One listing day")
 def day_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
-    return _cached(request, lambda: _period_feed(request, _period("day", label), page))
+    return _cached(request, lambda: _period_feed(request, views.period_from("day", label), page))
 
 
 @_feed_route("/papers/week/{label}", "One ISO week")
 def week_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
-    return _cached(request, lambda: _period_feed(request, _period("week", label), page))
+    return _cached(request, lambda: _period_feed(request, views.period_from("week", label), page))
 
 
 @_feed_route("/papers/month/{label}", "One month")
 def month_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
-    return _cached(request, lambda: _period_feed(request, _period("month", label), page))
+    return _cached(request, lambda: _period_feed(request, views.period_from("month", label), page))
 
 
 def _period_feed(request: Request, period: Period, page: int) -> bytes:
-    found = _period_list(request, period, page)
+    found = views.period_page(request, period, page)
     within = "on" if period.kind == "day" else "in"
     about = f"Papers listed {within} {period.title}, most upvoted first."
     page_path = period_url(period.kind, period.start)
@@ -102,16 +95,8 @@ def trending_feed(request: Request, page: PageNumber = 1) -> Response:
 
 
 def _trending_feed(request: Request, page: int, today: date) -> bytes:
-    settings = _settings(request)
-    trending = listings.trending_list(
-        _db(request),
-        today=today,
-        page=page,
-        page_size=settings.page_size,
-        window_days=settings.trending_window_days,
-        half_life_hours=settings.trending_half_life_hours,
-    )
-    _check_page_exists(trending.page)
+    settings = views.settings(request)
+    trending = views.trending_page(request, page, today)
     about = (
         f"Upvoted papers of the last {trending.window_days} listing days; each upvote counts "
         f"half as much every {settings.trending_half_life_hours:g} hours."
@@ -128,7 +113,9 @@ def category_feed(request: Request, category: CategoryCode) -> Response:
 
 
 def _category_feed(request: Request, category: str) -> bytes:
-    papers = papers_in_category(_db(request), category, _settings(request).page_size)
+    papers = papers_in_category(
+        views.database(request), category, views.settings(request).page_size
+    )
     if not papers and category not in _ARXIV_CATEGORIES:
         raise HTTPException(404, f"No paper here is filed under {category!r}.")
     about = f"The most recently listed papers filed under {category}."
@@ -140,76 +127,36 @@ def search_feed(
     request: Request, q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)]
 ) -> Response:
     try:
-        hits = search_papers(_db(request), q, limit=_settings(request).page_size)
+        hits = search_papers(views.database(request), q, limit=views.settings(request).page_size)
     except InvalidQuery as error:
         raise HTTPException(400, f"Cannot search for that: {error}.") from None
     about = f"The papers that best match the search {q!r}."
     papers = [hit.paper for hit in hits]
     body = _build(request, f"paperwire: search “{q}”", about, "/", papers)
-    return _feed_response(request, body)
+    return _feed_response(request, body, None)
 
 
 def _build(
     request: Request, title: str, description: str, page_path: str, papers: list[Paper]
 ) -> bytes:
     query = f"?{request.url.query}" if request.url.query else ""
-    channel = Channel(title, description, _base_url(request), page_path, request.url.path + query)
+    channel = Channel(
+        title, description, views.base_url(request), page_path, request.url.path + query
+    )
     return build_feed(channel, papers, _format(request))
 
 
 def _cached(request: Request, build: Callable[[], bytes], *key: Hashable) -> Response:
     """Serve a feed from the page cache while no paper changed since it was built."""
-    cache: PageCache = request.app.state.page_cache
-    version = paper_store.papers_version(_db(request))
-    full_key = ("feed", str(request.url), *key)
-    body = cache.get(full_key, version)
-    if body is None:
-        body = build()  # errors raise and are never cached
-        cache.put(full_key, version, body)
-    return _feed_response(request, body)
+    body, change = cached_body(request, build, *key)
+    return _feed_response(request, body, change.changed_at)
 
 
-def _feed_response(request: Request, body: bytes) -> Response:
+def _feed_response(request: Request, body: bytes, changed_at: datetime | None) -> Response:
     """The feed with its content type, or 304 when the reader already holds this version."""
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    media_type = CONTENT_TYPES[_format(request)]
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(body, media_type=media_type, headers={"ETag": etag})
+    return conditional_response(request, body, CONTENT_TYPES[_format(request)], changed_at)
 
 
 def _format(request: Request) -> FeedFormat:
     # Routes exist only for the .rss and .atom suffixes (see _feed_route).
     return cast(FeedFormat, request.url.path.rsplit(".", 1)[-1])
-
-
-def _period(kind: PeriodKind, label: str) -> Period:
-    try:
-        return parse_period(kind, label)
-    except InvalidPeriod as error:
-        raise HTTPException(404, f"{error}. Use YYYY-MM-DD, YYYY-Www or YYYY-MM.") from None
-
-
-def _period_list(request: Request, period: Period, page: int) -> listings.PeriodList:
-    found = listings.period_list(_db(request), period, page, _settings(request).page_size)
-    _check_page_exists(found.page)
-    return found
-
-
-def _check_page_exists(page: listings.PageOf) -> None:
-    if page.number > page.count:
-        raise HTTPException(404, f"There is no page {page.number}: this list has {page.count}.")
-
-
-def _base_url(request: Request) -> str:
-    return _settings(request).base_url.rstrip("/") or str(request.base_url).rstrip("/")
-
-
-def _db(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings

@@ -1,0 +1,75 @@
+"""What every view reads from a request: database, settings, base URL, a period, a list page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import HTTPException, Query, Request
+
+from paperwire.config import Settings
+from paperwire.papers import Paper, is_arxiv_id
+from paperwire.ranking import listings
+from paperwire.ranking.calendar import InvalidPeriod, Period, PeriodKind, parse_period
+from paperwire.storage import Database
+from paperwire.storage import papers as paper_store
+
+MAX_PAGE = 10_000
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def settings(request: Request) -> Settings:
+    configured: Settings = request.app.state.settings
+    return configured
+
+
+def base_url(request: Request) -> str:
+    """This instance's public URL: PAPERWIRE_BASE_URL, or the one the request came to."""
+    return settings(request).base_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+def period_from(kind: PeriodKind, label: str) -> Period:
+    """The period a URL names; 404 for a label that is not a day, week or month."""
+    try:
+        return parse_period(kind, label)
+    except InvalidPeriod as error:
+        raise HTTPException(404, f"{error}. Use YYYY-MM-DD, YYYY-Www or YYYY-MM.") from None
+
+
+def period_page(request: Request, period: Period, page: int) -> listings.PeriodList:
+    """One page of a day, week or month; 404 past the last page."""
+    found = listings.period_list(database(request), period, page, settings(request).page_size)
+    _check_page_exists(found.page)
+    return found
+
+
+def trending_page(request: Request, page: int, today: date) -> listings.TrendingList:
+    """One page of the trending list as of `today`; 404 past the last page."""
+    configured = settings(request)
+    found = listings.trending_list(
+        database(request),
+        today=today,
+        page=page,
+        page_size=configured.page_size,
+        window_days=configured.trending_window_days,
+        half_life_hours=configured.trending_half_life_hours,
+    )
+    _check_page_exists(found.page)
+    return found
+
+
+def paper_or_404(request: Request, arxiv_id: str) -> Paper:
+    found = paper_store.get_paper(database(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
+    if found is None:
+        raise HTTPException(404, f"No paper with the id {arxiv_id[:64]!r} is known here.")
+    return found
+
+
+def _check_page_exists(page: listings.PageOf) -> None:
+    if page.number > page.count:
+        raise HTTPException(404, f"There is no page {page.number}: this list has {page.count}.")
