@@ -112,3 +112,19 @@ def test_pages_of_results_do_not_overlap(db: Database) -> None:
     second = search_papers(db, "lattice", limit=4, offset=4)
     ids = [h.paper.arxiv_id for h in first + second]
     assert len(ids) == 7 and len(set(ids)) == 7
+
+
+def test_index_stays_consistent_through_merges(sqlite_db: Database) -> None:
+    ingest_files(sqlite_db, [TEST_DATA / "cs-ai-sample.jsonl", TEST_DATA / "upvotes-sample.json"])
+    paper = make_paper(title="Sparse widgets")
+    upsert_papers(sqlite_db, [paper])
+    upsert_papers(sqlite_db, [replace(paper, imported_upvotes=9)])  # no text change
+    upsert_papers(sqlite_db, [replace(paper, version=2, abstract="Now about gizmos.")])
+    assert len(search_papers(sqlite_db, "widgets", limit=5)) == 1
+    assert [h.paper.arxiv_id for h in search_papers(sqlite_db, "gizmos", limit=5)] == [
+        paper.arxiv_id
+    ]
+    with sqlite_db.engine.begin() as connection:  # raises when index and table disagree
+        connection.exec_driver_sql(
+            "INSERT INTO papers_fts(papers_fts, rank) VALUES ('integrity-check', 1)"
+        )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from paperwire.papers import Paper
 from paperwire.storage import Database
+from paperwire.storage.papers import papers_by_ids
 from paperwire.storage.search import MARK_CLOSE, MARK_OPEN, keyword_search
 
 MAX_QUERY_CHARS = 500
@@ -80,7 +81,7 @@ def prefix_tsquery(terms: list[Term]) -> str:
 def search_papers(db: Database, query: str, *, limit: int, offset: int = 0) -> list[SearchHit]:
     """Papers matching every term, best first, with the matches marked."""
     terms = parse_query(query)
-    hits = keyword_search(
+    matches = keyword_search(
         db,
         fts5_query=fts5_query(terms),
         websearch_query=websearch_query(terms),
@@ -88,9 +89,11 @@ def search_papers(db: Database, query: str, *, limit: int, offset: int = 0) -> l
         limit=limit,
         offset=offset,
     )
+    found = {p.arxiv_id: p for p in papers_by_ids(db, [m.arxiv_id for m in matches])}
     return [
-        SearchHit(hit.paper, hit.score, mark_up(hit.title_marked), mark_up(hit.abstract_marked))
-        for hit in hits
+        SearchHit(found[m.arxiv_id], m.score, mark_up(m.title_marked), mark_up(m.abstract_marked))
+        for m in matches
+        if m.arxiv_id in found
     ]
 
 

@@ -14,6 +14,7 @@ from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
 from paperwire.ranking.trending import TrendingCandidate
 from paperwire.storage.database import Database
 from paperwire.storage.schema import change_counters, papers
+from paperwire.storage.search import index_texts, unindex_texts
 
 _PAPER_COLUMNS = [papers.c[name] for name in PAPER_FIELDS]
 PAPERS_COUNTER = "papers"
@@ -79,18 +80,30 @@ def _upsert_batch(connection: Connection, batch: Sequence[Paper]) -> UpsertCount
         else:
             unchanged += 1
         current[paper.arxiv_id] = after
+    _write(connection, stored, current)
+    return UpsertCounts(added, updated, unchanged)
+
+
+def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, Paper]) -> None:
+    """Insert new papers, update changed ones, and keep the keyword index in step."""
     now = datetime.now(UTC)
     # Writing in id order, like the locking read, keeps concurrent batches from deadlocking.
     new = [current[i] for i in sorted(current) if i not in stored]
     changed = [current[i] for i in sorted(current) if i in stored and current[i] != stored[i]]
+    retexted = [p.arxiv_id for p in changed if _text(p) != _text(stored[p.arxiv_id])]
+    unindex_texts(connection, retexted)
     if new:
         connection.execute(papers.insert(), [_row(p, now) | {"created_at": now} for p in new])
     if changed:
         statement = update(papers).where(papers.c.arxiv_id == bindparam("key"))
         connection.execute(statement, [_row(p, now) | {"key": p.arxiv_id} for p in changed])
+    index_texts(connection, [p.arxiv_id for p in new] + retexted)
     if new or changed:
         _count_change(connection)
-    return UpsertCounts(added, updated, unchanged)
+
+
+def _text(paper: Paper) -> tuple[str, tuple[str, ...], str]:
+    return paper.title, paper.authors, paper.abstract
 
 
 @dataclass(frozen=True, slots=True)

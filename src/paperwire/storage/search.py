@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import Connection, bindparam, text
 
-from paperwire.papers import Paper
 from paperwire.storage.database import Database
-from paperwire.storage.papers import papers_by_ids
 
 # Highlights come back wrapped in these control characters, which never occur in paper
 # text, so that the caller can escape the text before turning them into markup.
@@ -45,9 +44,35 @@ _POSTGRES_SEARCH = text(
 )
 
 
+_SQLITE_UNINDEX = text(
+    """
+    INSERT INTO papers_fts(papers_fts, rowid, title, authors, abstract)
+    SELECT 'delete', id, title, authors, abstract FROM papers WHERE arxiv_id IN :ids
+    """
+).bindparams(bindparam("ids", expanding=True))
+_SQLITE_INDEX = text(
+    """
+    INSERT INTO papers_fts(rowid, title, authors, abstract)
+    SELECT id, title, authors, abstract FROM papers WHERE arxiv_id IN :ids
+    """
+).bindparams(bindparam("ids", expanding=True))
+
+
+def unindex_texts(connection: Connection, arxiv_ids: Sequence[str]) -> None:
+    """Take papers' current text out of the keyword index; call before changing it."""
+    if arxiv_ids and connection.dialect.name == "sqlite":
+        connection.execute(_SQLITE_UNINDEX, {"ids": list(arxiv_ids)})
+
+
+def index_texts(connection: Connection, arxiv_ids: Sequence[str]) -> None:
+    """Put papers' stored text into the keyword index (PostgreSQL's is a generated column)."""
+    if arxiv_ids and connection.dialect.name == "sqlite":
+        connection.execute(_SQLITE_INDEX, {"ids": list(arxiv_ids)})
+
+
 @dataclass(frozen=True, slots=True)
-class KeywordHit:
-    paper: Paper
+class KeywordMatch:
+    arxiv_id: str
     score: float  # higher is better on both backends
     title_marked: str  # title with matches between MARK_OPEN and MARK_CLOSE
     abstract_marked: str  # a snippet of the abstract, marked the same way
@@ -61,7 +86,7 @@ def keyword_search(
     prefix_query: str,
     limit: int,
     offset: int = 0,
-) -> list[KeywordHit]:
+) -> list[KeywordMatch]:
     """Best matches first. The query forms are the same question in each dialect's syntax:
     FTS5 for SQLite; for PostgreSQL, websearch words and phrases ANDed with a to_tsquery of
     prefix terms (`word:*`), which websearch_to_tsquery cannot express."""
@@ -84,10 +109,5 @@ def keyword_search(
         }
     with db.engine.connect() as connection:
         rows = connection.execute(statement, params | {"limit": limit, "offset": offset}).all()
-    found = {p.arxiv_id: p for p in papers_by_ids(db, [row[0] for row in rows])}
     sign = -1.0 if db.dialect == "sqlite" else 1.0  # bm25: lower is better
-    return [
-        KeywordHit(found[row[0]], sign * float(row[1]), row[2] or "", row[3] or "")
-        for row in rows
-        if row[0] in found
-    ]
+    return [KeywordMatch(row[0], sign * float(row[1]), row[2] or "", row[3] or "") for row in rows]
