@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from paperwire.ranking import listings
@@ -15,6 +15,7 @@ from paperwire.ranking.calendar import (
     newest_listing_day,
     period_of,
 )
+from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, SearchHit, search_papers
 from paperwire.storage import papers as paper_store
 from paperwire.web import views
 from paperwire.web.http_cache import cached_body
@@ -77,6 +78,35 @@ def _trending_page(request: Request, page: int, today: date) -> HTMLResponse:
         "around": trending.anchor,
     }
     return _render(request, "trending.html", context)
+
+
+@router.get("/search", response_class=HTMLResponse, summary="Search papers")
+def search_page(
+    request: Request,
+    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
+    page: PageNumber = 1,
+) -> HTMLResponse:
+    """Keyword search over titles, authors and abstracts; an empty query shows the form."""
+    size = views.settings(request).page_size
+    hits: list[SearchHit] = []
+    if q.strip():
+        try:
+            # One extra hit tells whether a next page exists.
+            hits = search_papers(
+                views.database(request), q, limit=size + 1, offset=(page - 1) * size
+            )
+        except InvalidQuery as error:
+            raise HTTPException(400, f"Cannot search for that: {error}.") from None
+    context = {
+        "tab": None,
+        "around": None,
+        "query": q,
+        "hits": hits[:size],
+        "more": len(hits) > size,
+        "page": page,
+        "offset": (page - 1) * size,
+    }
+    return _render(request, "search.html", context)
 
 
 @router.get("/about/trending", response_class=HTMLResponse, summary="How trending works")

@@ -1,0 +1,43 @@
+"""The search page and the search box on every page."""
+
+from __future__ import annotations
+
+from live_server import LATEST_DAY, Site
+
+
+def test_search_box_is_on_every_page(site: Site) -> None:
+    for path in ("/", f"/papers/date/{LATEST_DAY}", "/papers/trending", "/papers/2401.00974"):
+        html = site.get(path).text
+        assert '<form class="search" action="/search" method="get" role="search">' in html
+
+
+def test_results_are_highlighted_and_link_to_papers(site: Site) -> None:
+    html = site.get("/search?q=generative+fraud+detection").text
+    assert 'href="/papers/2401.00974"' in html
+    assert "<mark>" in html
+    assert 'value="generative fraud detection"' in html  # the box keeps the query
+
+
+def test_query_is_escaped_wherever_it_is_echoed(site: Site) -> None:
+    html = site.get('/search?q="><script>alert(1)</script>').text
+    assert "<script>alert(1)" not in html
+    assert "&#34;&gt;&lt;script&gt;" in html or "&quot;&gt;&lt;script&gt;" in html
+
+
+def test_no_match_says_what_to_try(site: Site) -> None:
+    html = site.get("/search?q=zzyzx+qqqq").text
+    assert "No paper matches" in html and 'class="paper"' not in html
+
+
+def test_empty_query_shows_the_form_and_bad_ones_are_400(site: Site) -> None:
+    empty = site.get("/search")
+    assert empty.status_code == 200 and "exact phrases" in empty.text
+    assert site.get("/search?q=" + "x" * 501).status_code == 400
+    assert site.get("/search?q=%21%21%21").status_code == 400
+
+
+def test_results_are_paginated(site: Site) -> None:
+    first = site.get("/search?q=model").text  # page size is 10 on the test site
+    assert first.count('class="paper"') == 10 and 'rel="next"' in first
+    second = site.get("/search?q=model&page=2").text
+    assert 'start="11"' in second
