@@ -7,14 +7,14 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Literal
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
 from paperwire import __version__
 from paperwire.papers import Paper
-from paperwire.ranking.calendar import ARXIV_TZ
+from paperwire.ranking.calendar import start_of_listing_day
 
 FeedFormat = Literal["rss", "atom"]
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
@@ -64,7 +64,7 @@ def listed_at(paper: Paper) -> datetime | None:
     """When a paper appeared: midnight (arXiv's time zone) of its listing day, else its
     first version's submission time."""
     if paper.listing_day is not None:
-        return datetime.combine(paper.listing_day, time(0), ARXIV_TZ)
+        return start_of_listing_day(paper.listing_day)
     return paper.published_at
 
 

@@ -6,11 +6,11 @@ submitters) are present with null or empty values, never invented.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from paperwire.papers import Paper
-from paperwire.ranking.calendar import ARXIV_TZ
+from paperwire.ranking.calendar import start_of_listing_day
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -23,8 +23,7 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def listed_at(day: date | None) -> datetime | None:
-    """The moment a listing day begins in arXiv's time zone: when the paper is on the list."""
-    return datetime.combine(day, time(0, 0), ARXIV_TZ) if day else None
+    return start_of_listing_day(day) if day else None
 
 
 def paper_object(paper: Paper) -> dict[str, Any]:

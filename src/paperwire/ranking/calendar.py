@@ -49,6 +49,11 @@ def newest_listing_day(now: datetime) -> date:
     return candidate
 
 
+def start_of_listing_day(day: date) -> datetime:
+    """Midnight in arXiv's time zone on a listing day: when that day's list is current."""
+    return datetime.combine(day, time(0, 0), ARXIV_TZ)
+
+
 def next_weekday(day: date) -> date:
     """The first Monday-to-Friday date after day."""
     following = day + timedelta(days=1)

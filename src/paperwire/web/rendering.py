@@ -39,12 +39,16 @@ class Renderer:
     def page(
         self, request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
     ) -> HTMLResponse:
-        base_url = self.settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
-        full = {"request": request, "base_url": base_url} | context
+        full = {"request": request, "base_url": public_base_url(self.settings, request)} | context
         return self.templates.TemplateResponse(request, name, full, status_code=status_code)
 
 
 _URL_KIND = {"day": "date", "week": "week", "month": "month"}
+
+
+def public_base_url(settings: Settings, request: Request) -> str:
+    """This instance's public URL: PAPERWIRE_BASE_URL, or the one the request came to."""
+    return settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
 
 
 def period_url(kind: PeriodKind, day: date | None) -> str:

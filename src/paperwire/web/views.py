@@ -13,6 +13,7 @@ from paperwire.ranking import listings
 from paperwire.ranking.calendar import InvalidPeriod, Period, PeriodKind, parse_period
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
+from paperwire.web.rendering import public_base_url
 
 MAX_PAGE = 10_000
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
@@ -30,7 +31,7 @@ def settings(request: Request) -> Settings:
 
 def base_url(request: Request) -> str:
     """This instance's public URL: PAPERWIRE_BASE_URL, or the one the request came to."""
-    return settings(request).base_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return public_base_url(settings(request), request)
 
 
 def period_from(kind: PeriodKind, label: str) -> Period:
