@@ -53,3 +53,20 @@ def test_redacted_settings_hide_the_database_password() -> None:
 
 def test_unparsable_url_is_not_echoed() -> None:
     assert redact_url("::::secret::::") == "<unparsable URL>"
+
+
+def test_database_url_can_come_from_a_secret_file(tmp_path: Path) -> None:
+    secret = tmp_path / "database-url"
+    secret.write_text("postgresql+psycopg://pw:s3cret@db/paperwire\n")
+    settings = Settings(database_url_file=secret, _env_file=None)  # type: ignore[call-arg]
+    assert settings.effective_database_url() == "postgresql+psycopg://pw:s3cret@db/paperwire"
+    assert "s3cret" not in str(settings.redacted())
+    explicit = Settings(  # type: ignore[call-arg]
+        database_url="sqlite:///x.db", database_url_file=secret, _env_file=None
+    )
+    assert explicit.effective_database_url() == "sqlite:///x.db"
+
+
+def test_unreadable_secret_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="cannot read"):
+        Settings(database_url_file=tmp_path / "missing", _env_file=None)  # type: ignore[call-arg]

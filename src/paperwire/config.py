@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SQLITE_FILE_NAME = "paperwire.sqlite3"
@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pass@host/db. "
         "Empty: a SQLite file in the data directory.",
+    )
+    database_url_file: Path | None = Field(
+        default=None,
+        description="A file holding the database URL (a container secret); "
+        "used when PAPERWIRE_DATABASE_URL is empty.",
     )
     host: str = Field(default="127.0.0.1", description="Address `paperwire serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `paperwire serve` uses.")
@@ -114,9 +119,26 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown log level {value!r}")
         return level
 
+    @model_validator(mode="after")
+    def _url_from_file(self) -> Settings:
+        # Secrets mounted as files (Docker, Kubernetes) keep the password out of the
+        # environment; the variable itself still wins when both are set.
+        if self.database_url_file is not None and not self.effective_url_is_set():
+            try:
+                content = self.database_url_file.read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise ValueError(
+                    f"cannot read {self.database_url_file}: {error.strerror}"
+                ) from None
+            self.database_url = SecretStr(content)
+        return self
+
+    def effective_url_is_set(self) -> bool:
+        return self.database_url is not None and bool(self.database_url.get_secret_value())
+
     def effective_database_url(self) -> str:
         """The database URL in use: the configured one, or the default SQLite file."""
-        if self.database_url is not None and self.database_url.get_secret_value():
+        if self.database_url is not None and self.effective_url_is_set():
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / SQLITE_FILE_NAME).resolve()}"
 

@@ -118,3 +118,20 @@ def test_wrong_format_file_fails_the_command(env: dict[str, str], tmp_path: Path
     assert result.returncode == 1
     assert "not a supported format" in result.stderr
     assert "1 file(s) could not be read" in result.stderr
+
+
+def test_search_prints_ranked_matches_and_json(env: dict[str, str]) -> None:
+    run("db", "upgrade")
+    run("ingest", "file", "--quiet", str(TEST_DATA / "cs-ai-sample.jsonl"))
+    code, out, _ = run("search", "generative model selections fraud", "--limit", "3")
+    assert code == 0
+    assert out.splitlines()[0].startswith("  1. 2401.00974")
+    items = json.loads(run("search", "fraud detection", "--json")[1])
+    assert items[0]["paper"]["id"] == "2401.00974" and "<mark>" in items[0]["highlightedTitle"]
+    assert "no paper matches" in run("search", "zzyzx")[1]
+
+
+def test_search_without_words_is_a_usage_error(env: dict[str, str]) -> None:
+    run("db", "upgrade")
+    result = CliRunner().invoke(cli, ["search", "!!!"])
+    assert result.exit_code == 2 and "no words" in result.stderr

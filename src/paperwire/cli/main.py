@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from paperwire import __version__
-from paperwire.cli import arxiv_cmd, config_cmd, db_cmd, ingest_cmd, serve_cmd
+from paperwire.cli import arxiv_cmd, config_cmd, db_cmd, ingest_cmd, search_cmd, serve_cmd
 from paperwire.config import Settings
 
 
@@ -39,6 +39,7 @@ cli.add_command(ingest_cmd.ingest)
 ingest_cmd.ingest.add_command(arxiv_cmd.ingest_arxiv)
 ingest_cmd.ingest.add_command(arxiv_cmd.ingest_status)
 cli.add_command(config_cmd.config)
+cli.add_command(search_cmd.search)
 
 
 def main() -> None:
