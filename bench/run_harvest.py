@@ -23,10 +23,7 @@ import argparse
 import gc
 import gzip
 import json
-import os
-import platform
 import re
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -43,6 +40,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+from benchlib import REPO_ROOT, machine_info, write_json
+
 from paperwire.config import Settings
 from paperwire.ingest.arxiv.client import PoliteClient
 from paperwire.ingest.arxiv.harvest import HarvestReport, OaiRequest, harvest_oai
@@ -51,7 +50,6 @@ from paperwire.papers import Paper
 from paperwire.storage import Database
 from paperwire.storage.papers import UpsertCounts, count_papers, upsert_papers
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PAPERS_FILE = (
     REPO_ROOT.parent / "shared" / "data" / "arxiv" / "cs-cv-cl-ai-2025-2026.jsonl.gz"
 )
@@ -571,16 +569,6 @@ def print_catchups(rows: list[dict[str, Any]]) -> None:
     )
 
 
-def machine_info() -> dict[str, Any]:
-    return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-    }
-
-
 def write_results(
     args: argparse.Namespace,
     sample: Window,
@@ -603,8 +591,7 @@ def write_results(
         "catchup_delay_s": ARXIV_DELAY_S,
         "catchup": catchups,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_json(args.out, results)
 
 
 def build_windows(args: argparse.Namespace) -> tuple[Window, list[Window]]:

@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
-import platform
 import random
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -38,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from benchlib import REPO_ROOT, machine_info, write_json
 from sqlalchemy import text
 
 from paperwire.config import Settings
@@ -46,7 +44,6 @@ from paperwire.ranking import listings
 from paperwire.storage import Database
 from paperwire.storage.papers import count_papers
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PAPERS_DIR = REPO_ROOT.parent / "shared" / "data" / "arxiv"
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "pages.json"
 LISTING_FILES = ("cs-ai-2024-2026.jsonl.gz", "cs-cv-cl-ai-2025-2026.jsonl.gz")
@@ -403,16 +400,6 @@ def print_table(runs: list[PageRun]) -> None:
     print("papers: how many papers the page ranks (day, trending) or shows (paper)")
 
 
-def machine_info() -> dict[str, Any]:
-    return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-    }
-
-
 def write_results(
     args: argparse.Namespace,
     ingest: list[IngestRun],
@@ -439,8 +426,7 @@ def write_results(
         },
         "pages": [run.as_json() for run in pages],
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    write_json(out, results)
 
 
 def ingest_phase(db: Database, files: list[Path]) -> tuple[list[IngestRun], int]:
