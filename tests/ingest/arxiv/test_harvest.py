@@ -86,6 +86,19 @@ def run_oai(db: Database, url: str, request: OaiRequest = WINDOW) -> HarvestRepo
         return harvest_oai(db, client, settings, request)
 
 
+def harvest_command(database_url: str, url: str, *args: str) -> tuple[list[str], dict[str, str]]:
+    """`paperwire ingest arxiv --source oai` for the hep-th window, and its environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")} | {
+        "PAPERWIRE_DATABASE_URL": database_url,
+        "PAPERWIRE_ARXIV_OAI_URL": f"{url}/oai",
+        "PAPERWIRE_ARXIV_DELAY_SECONDS": "0",
+        "PAPERWIRE_ARXIV_TIMEOUT_SECONDS": "120",
+        "PAPERWIRE_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "paperwire", "ingest", "arxiv", "--source", "oai"]
+    return [*command, "--set", "physics:hep-th", "--from", "2017-12-01", *args], env
+
+
 def test_oai_harvest_follows_resumption_tokens_to_the_end(db: Database) -> None:
     script = two_page_script()
     with serving(script) as url:
@@ -239,9 +252,7 @@ def test_rss_sets_the_announced_listing_day(db: Database) -> None:
     assert (paper.listing_day, paper.listing_day_exact) == (date(2025, 8, 20), True)
 
 
-def test_killed_harvest_resumes_without_loss_or_duplicates(
-    database_url: str, tmp_path: Path
-) -> None:
+def test_killed_harvest_resumes_without_loss_or_duplicates(database_url: str) -> None:
     db = Database.open(database_url)
     db.upgrade()
     script = (
@@ -254,29 +265,7 @@ def test_killed_harvest_resumes_without_loss_or_duplicates(
         )
     )
     with serving(script) as url:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")} | {
-            "PAPERWIRE_DATA_DIR": str(tmp_path),
-            "PAPERWIRE_DATABASE_URL": database_url,
-            "PAPERWIRE_ARXIV_OAI_URL": f"{url}/oai",
-            "PAPERWIRE_ARXIV_DELAY_SECONDS": "0",
-            "PAPERWIRE_ARXIV_TIMEOUT_SECONDS": "120",
-            "PAPERWIRE_LOG_LEVEL": "WARNING",
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "paperwire",
-            "ingest",
-            "arxiv",
-            "--source",
-            "oai",
-            "--set",
-            "physics:hep-th",
-            "--from",
-            "2017-12-01",
-            "--until",
-            "2017-12-31",
-        ]
+        command, env = harvest_command(database_url, url, "--until", "2017-12-31")
         victim = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -315,25 +304,7 @@ def test_loop_harvests_then_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     db.upgrade()
     script = two_page_script()
     with serving(script) as url:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")} | {
-            "PAPERWIRE_DATABASE_URL": database_url,
-            "PAPERWIRE_ARXIV_OAI_URL": f"{url}/oai",
-            "PAPERWIRE_ARXIV_DELAY_SECONDS": "0",
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "paperwire",
-            "ingest",
-            "arxiv",
-            "--source",
-            "oai",
-            "--set",
-            "physics:hep-th",
-            "--from",
-            "2017-12-01",
-            "--loop",
-        ]
+        command, env = harvest_command(database_url, url, "--loop")
         daemon = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
