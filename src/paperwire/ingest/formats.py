@@ -84,7 +84,7 @@ def _parse_oai_dc(record: Mapping[str, Any]) -> Paper:
     common = _common(record, record.get("id"))
     days = [_parse_day(value, "dates") for value in _strings(record, "dates")]
     categories = tuple(categories_from_subjects(_strings(record, "subjects")))
-    first = _noon_eastern(days[0]) if days else None
+    first = noon_eastern(days[0]) if days else None
     return Paper(
         **common
         | {
@@ -96,7 +96,7 @@ def _parse_oai_dc(record: Mapping[str, Any]) -> Paper:
         doi=_first(_strings(record, "doi")),
         journal_ref="; ".join(_strings(record, "journal_ref")) or None,
         published_at=first,
-        updated_at=_noon_eastern(days[-1]) if days else None,
+        updated_at=noon_eastern(days[-1]) if days else None,
         listing_day=listing_day_for_submission(first) if first else None,
     )
 
@@ -111,9 +111,7 @@ def _common(record: Mapping[str, Any], raw_id: object) -> dict[str, Any]:
     title = clean_title(_required_text(record, "title", MAX_TITLE_CHARS))
     if not title:
         raise RecordError("empty 'title'")
-    authors = tuple(clean_title(name) for name in _strings(record, "authors"))
-    if len(authors) > MAX_AUTHORS:
-        raise RecordError(f"more than {MAX_AUTHORS} authors")
+    authors = bounded_authors([clean_title(name) for name in _strings(record, "authors")])
     return {
         "arxiv_id": arxiv_id,
         "version": version,
@@ -205,5 +203,13 @@ def _parse_day(value: str, key: str) -> date:
         raise RecordError(f"'{key}' is not a date: {value[:40]!r}") from None
 
 
-def _noon_eastern(day: date) -> datetime:
+def noon_eastern(day: date) -> datetime:
+    """A date-only submission date as a moment: noon America/New_York, in UTC."""
     return datetime.combine(day, _DATE_ONLY_SUBMISSION_TIME, ARXIV_TZ).astimezone(UTC)
+
+
+def bounded_authors(names: Sequence[str]) -> tuple[str, ...]:
+    """The names as a tuple; a record with more than MAX_AUTHORS is refused."""
+    if len(names) > MAX_AUTHORS:
+        raise RecordError(f"more than {MAX_AUTHORS} authors")
+    return tuple(names)

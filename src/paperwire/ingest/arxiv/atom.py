@@ -17,9 +17,9 @@ from paperwire.ingest.arxiv.xmlsafe import (
 )
 from paperwire.ingest.formats import (
     MAX_ABSTRACT_CHARS,
-    MAX_AUTHORS,
     MAX_TITLE_CHARS,
     RecordError,
+    bounded_authors,
     clean_abstract,
     clean_title,
 )
@@ -132,9 +132,7 @@ def _authors(entry: Element) -> tuple[str, ...]:
     names = [
         clean_title(text_of(name) or "") for name in entry.iterfind(f"{_ATOM}author/{_ATOM}name")
     ]
-    if len(names) > MAX_AUTHORS:
-        raise RecordError(f"more than {MAX_AUTHORS} authors")
-    return tuple(name for name in names if name)
+    return tuple(name for name in bounded_authors(names) if name)
 
 
 def _categories(entry: Element) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from xml.etree.ElementTree import Element
 
 from paperwire.ingest.arxiv.xmlsafe import (
@@ -20,23 +20,21 @@ from paperwire.ingest.arxiv.xmlsafe import (
 )
 from paperwire.ingest.formats import (
     MAX_ABSTRACT_CHARS,
-    MAX_AUTHORS,
     MAX_TITLE_CHARS,
     RecordError,
+    bounded_authors,
     clean_abstract,
     clean_title,
+    noon_eastern,
 )
 from paperwire.papers import InvalidArxivId, Paper, parse_arxiv_id
-from paperwire.ranking.calendar import ARXIV_TZ, listing_day_for_submission
+from paperwire.ranking.calendar import listing_day_for_submission
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_NS = "http://arxiv.org/OAI/arXiv/"
 _OAI = f"{{{OAI_NS}}}"
 _WHAT = "OAI-PMH page"
 _OAI_ID_PREFIX = "oai:arXiv.org:"
-# arXiv's format gives version dates without a time: count them as submitted at noon
-# Eastern, as the OAI Dublin Core import in paperwire.ingest.formats does.
-_DATE_ONLY_SUBMISSION_TIME = time(12, 0)
 _HAS_WORD_RE = re.compile(r"\w")
 
 
@@ -184,9 +182,7 @@ def _authors(arxiv: Element, ns: str) -> tuple[str, ...]:
         # arXiv splits "Collaboration: A. Author, ..." author strings into a ':' author.
         if _HAS_WORD_RE.search(name):
             names.append(name)
-    if len(names) > MAX_AUTHORS:
-        raise RecordError(f"more than {MAX_AUTHORS} authors")
-    return tuple(names)
+    return bounded_authors(names)
 
 
 def _date(arxiv: Element, ns: str, name: str) -> date | None:
@@ -200,9 +196,8 @@ def _date(arxiv: Element, ns: str, name: str) -> date | None:
 
 
 def _noon_eastern(day: date | None) -> datetime | None:
-    if day is None:
-        return None
-    return datetime.combine(day, _DATE_ONLY_SUBMISSION_TIME, ARXIV_TZ).astimezone(UTC)
+    # arXiv's format gives version dates without a time, like OAI Dublin Core.
+    return noon_eastern(day) if day is not None else None
 
 
 def _int_attribute(element: Element, name: str) -> int | None:

@@ -19,9 +19,9 @@ from paperwire.ingest.arxiv.xmlsafe import (
 )
 from paperwire.ingest.formats import (
     MAX_ABSTRACT_CHARS,
-    MAX_AUTHORS,
     MAX_TITLE_CHARS,
     RecordError,
+    bounded_authors,
     clean_abstract,
     clean_title,
 )
@@ -204,10 +204,7 @@ def _authors(creators: list[str]) -> tuple[str, ...]:
         for creator in creators
         for name in creator.split(",")
     ]
-    names = [name for name in names if name]
-    if len(names) > MAX_AUTHORS:
-        raise RecordError(f"more than {MAX_AUTHORS} authors")
-    return tuple(names)
+    return bounded_authors([name for name in names if name])
 
 
 def untex(text: str) -> str:
