@@ -103,6 +103,32 @@ class Settings(BaseSettings):
         default=30, ge=0, le=600, description="Wait after arXiv's 20:00 announcement."
     )
 
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs sessions, CSRF tokens and e-mail links; "
+        "empty: a random key kept in the data directory.",
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the secret key; used when PAPERWIRE_SECRET_KEY is empty.",
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="SMTP server, e.g. smtp://user:pass@host:587 (STARTTLS) or "
+        "smtps://user:pass@host:465; empty: e-mails are printed to the log.",
+    )
+    smtp_url_file: Path | None = Field(
+        default=None,
+        description="A file holding the SMTP URL; used when PAPERWIRE_SMTP_URL is empty.",
+    )
+    mail_from: str = Field(
+        default="paperwire <paperwire@localhost>",
+        description="Sender address of every e-mail paperwire sends.",
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="How long one SMTP conversation step may take."
+    )
+
     @field_validator("harvest_categories", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -120,21 +146,17 @@ class Settings(BaseSettings):
         return level
 
     @model_validator(mode="after")
-    def _url_from_file(self) -> Settings:
-        # Secrets mounted as files (Docker, Kubernetes) keep the password out of the
+    def _secrets_from_files(self) -> Settings:
+        # Secrets mounted as files (Docker, Kubernetes) keep passwords out of the
         # environment; the variable itself still wins when both are set.
-        if self.database_url_file is not None and not self.effective_url_is_set():
-            try:
-                content = self.database_url_file.read_text(encoding="utf-8").strip()
-            except OSError as error:
-                raise ValueError(
-                    f"cannot read {self.database_url_file}: {error.strerror}"
-                ) from None
-            self.database_url = SecretStr(content)
+        for name in ("database_url", "secret_key", "smtp_url"):
+            path: Path | None = getattr(self, f"{name}_file")
+            if path is not None and not _is_set(getattr(self, name)):
+                setattr(self, name, SecretStr(_read_secret(path)))
         return self
 
     def effective_url_is_set(self) -> bool:
-        return self.database_url is not None and bool(self.database_url.get_secret_value())
+        return _is_set(self.database_url)
 
     def effective_database_url(self) -> str:
         """The database URL in use: the configured one, or the default SQLite file."""
@@ -148,10 +170,27 @@ class Settings(BaseSettings):
         for name in type(self).model_fields:
             value = getattr(self, name)
             if isinstance(value, SecretStr):
-                value = redact_url(value.get_secret_value()) if value.get_secret_value() else None
+                value = _redact_secret(name, value)
             shown[name] = str(value) if isinstance(value, Path) else value
         shown["effective_database_url"] = redact_url(self.effective_database_url())
         return shown
+
+
+def _is_set(secret: SecretStr | None) -> bool:
+    return secret is not None and bool(secret.get_secret_value())
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _redact_secret(name: str, secret: SecretStr) -> str | None:
+    if not secret.get_secret_value():
+        return None
+    return redact_url(secret.get_secret_value()) if name.endswith("_url") else "<hidden>"
 
 
 def redact_url(url: str) -> str:
