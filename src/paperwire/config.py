@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         default=30, ge=0, le=600, description="Wait after arXiv's 20:00 announcement."
     )
 
+    embedding_model: str = Field(
+        default="bundled",
+        description="Model for semantic search: 'bundled' (static, shipped with paperwire) "
+        "or a folder holding a model2vec model.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Key that signs sessions, CSRF tokens and e-mail links; "

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from paperwire.config import Settings
 from paperwire.demo import load_demo
+from paperwire.search.embedder import load_embedder
+from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
+from paperwire.storage.embeddings import count_embeddings
 from paperwire.storage.papers import count_papers
 
 
@@ -23,5 +26,13 @@ def prepare_database(db: Database, settings: Settings) -> list[str]:
         report = load_demo(db)
         done.append(
             f"loaded {report.counts.added} demo papers (PAPERWIRE_LOAD_DEMO=false turns this off)"
+        )
+        embedded = embed_pending(db, load_embedder(settings.embedding_model))
+        done.append(f"embedded {embedded.embedded} demo papers for semantic search")
+    missing = count_papers(db) - count_embeddings(db, load_embedder(settings.embedding_model).name)
+    if missing > 0:
+        done.append(
+            f"{missing} papers have no embedding yet: run `paperwire embed` "
+            "(until then they are found by keyword only)"
         )
     return done

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -25,11 +25,13 @@ from paperwire.ranking.calendar import (
     period_of,
 )
 from paperwire.ranking.trending import rank_trending
-from paperwire.search.keyword import InvalidQuery, search_papers
+from paperwire.search.engine import MAX_SIMILAR, SearchMode
+from paperwire.search.keyword import InvalidQuery
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
+from paperwire.storage.embeddings import embeddings_seq
 from paperwire.web.http_cache import cached_body, conditional_response
-from paperwire.web.views import database
+from paperwire.web.views import database, search_filter, searcher
 
 MAX_API_PAGE = 10_000
 
@@ -43,9 +45,9 @@ router = APIRouter(prefix="/api", tags=["papers"], dependencies=[Depends(_rate_l
 Limit = Annotated[int, Query(ge=1, le=100, description="Results per page (1-100)")]
 
 
-def _respond(request: Request, build: Callable[[], Any]) -> Response:
-    """Answer with the JSON of build(), kept in the page cache until papers change."""
-    body, change = cached_body(request, lambda: json_bytes(build()))
+def _respond(request: Request, build: Callable[[], Any], *key: Hashable) -> Response:
+    """Answer with the JSON of build(), kept in the page cache until papers (or key) change."""
+    body, change = cached_body(request, lambda: json_bytes(build()), *key)
     return conditional_response(request, body, "application/json", change.changed_at)
 
 
@@ -117,21 +119,51 @@ def _trending_in(
     return paper_store.papers_by_ids(db, [entry.arxiv_id for entry in shown])
 
 
-@router.get("/papers/search", summary="Keyword search (Hugging Face compatible)")
+@router.get("/papers/search", summary="Search papers (Hugging Face compatible)")
 def search(
     request: Request,
     q: Annotated[str, Query(max_length=500, description='Words, "phrases", prefix*')],
     limit: Limit = 50,
+    p: Annotated[int, Query(ge=0, le=MAX_API_PAGE, description="Page, from 0")] = 0,
+    mode: Annotated[SearchMode, Query(description="hybrid, keyword or semantic")] = (
+        SearchMode.HYBRID
+    ),
+    first: Annotated[date | None, Query(alias="from", description="Listed on or after")] = None,
+    last: Annotated[date | None, Query(alias="to", description="Listed on or before")] = None,
+    category: Annotated[str | None, Query(max_length=40, description="e.g. cs.CL")] = None,
 ) -> Response:
+    """Hybrid (words and meaning) by default; the Hugging Face client's `q` and `limit` work."""
+    where = search_filter(first, last, category or None)
+    found = searcher(request)
 
     def build() -> list[dict[str, Any]]:
         try:
-            hits = search_papers(database(request), q, limit=limit)
+            hits = found.search(q, mode=mode, where=where, limit=limit, offset=p * limit)
         except InvalidQuery as error:
             raise HTTPException(422, str(error)) from None
         return [search_item(h.paper, h.highlighted_title, h.highlighted_summary) for h in hits]
 
-    return _respond(request, build)
+    return _respond(request, build, embeddings_seq(database(request)))
+
+
+@router.get("/papers/{arxiv_id:path}/similar", summary="Papers similar in meaning to one paper")
+def similar(
+    request: Request,
+    arxiv_id: Annotated[str, Path(max_length=64)],
+    limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
+) -> Response:
+    """The papers closest in meaning, best first, each with its cosine `similarity`."""
+    db = database(request)
+    if not is_arxiv_id(arxiv_id) or paper_store.paper_key(db, arxiv_id) is None:
+        raise HTTPException(404, f"no paper with the id {arxiv_id[:64]!r}")
+
+    def build() -> list[dict[str, Any]]:
+        found = searcher(request).similar(arxiv_id, limit=limit)
+        return [
+            paper_object(item.paper) | {"similarity": round(item.similarity, 4)} for item in found
+        ]
+
+    return _respond(request, build, embeddings_seq(db))
 
 
 @router.get("/papers", summary="All papers by listing day, newest first, with cursor paging")

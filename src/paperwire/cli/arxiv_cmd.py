@@ -17,6 +17,8 @@ from paperwire.ingest.arxiv.harvest import HarvestError, HarvestReport
 from paperwire.ingest.arxiv.jobs import SOURCES, HarvestPlan, run_plan
 from paperwire.ingest.arxiv.schedule import NextRun, after_announcements, run_on_schedule
 from paperwire.ingest.arxiv.schedule import every as every_minutes
+from paperwire.search.embedder import load_embedder
+from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
 from paperwire.storage.harvests import list_checkpoints
 
@@ -99,6 +101,9 @@ def _run_once(
         raise click.ClickException(f"{error} (rerun the same command to resume)") from None
     for report in reports:
         click.echo(json.dumps(_summary(report)) if as_json else _line(report))
+    embedded = embed_pending(db, load_embedder(settings.embedding_model))
+    if not as_json:
+        click.echo(f"embedded {embedded.embedded} new or changed papers", err=True)
 
 
 def _loop(

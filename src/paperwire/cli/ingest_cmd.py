@@ -10,6 +10,7 @@ import click
 from tqdm import tqdm
 
 from paperwire.cli.common import database, settings_from
+from paperwire.cli.embed_cmd import embed_with_progress
 from paperwire.ingest.files import IngestReport, Problem, ingest_files
 
 PROBLEMS_SHOWN = 20
@@ -26,9 +27,10 @@ def ingest() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--no-embed", is_flag=True, help="Leave embeddings to a later `paperwire embed` run.")
 @click.pass_context
 def ingest_file(
-    context: click.Context, paths: tuple[Path, ...], as_json: bool, quiet: bool
+    context: click.Context, paths: tuple[Path, ...], as_json: bool, quiet: bool, no_embed: bool
 ) -> None:
     """Load papers from JSON Lines listings, OAI Dublin Core records or upvote snapshots.
 
@@ -52,12 +54,18 @@ def ingest_file(
     ):
         db.require_current_schema()
         report = ingest_files(db, list(paths), progress=bar.update, on_problem=on_problem)
-    _print_summary(report, time.perf_counter() - started, as_json)
+        bar.close()
+        seconds = time.perf_counter() - started
+        if not no_embed:
+            embedded, _ = embed_with_progress(db, settings.embedding_model, quiet=quiet)
+    _print_summary(report, seconds, as_json, None if no_embed else embedded.embedded)
     if report.failed_files:
         raise click.ClickException(f"{report.failed_files} file(s) could not be read")
 
 
-def _print_summary(report: IngestReport, seconds: float, as_json: bool) -> None:
+def _print_summary(
+    report: IngestReport, seconds: float, as_json: bool, embedded: int | None
+) -> None:
     counts = report.counts
     summary = {
         "added": counts.added,
@@ -66,6 +74,7 @@ def _print_summary(report: IngestReport, seconds: float, as_json: bool) -> None:
         "rejected": report.rejected,
         "seconds": round(seconds, 2),
         "papers_per_second": round(report.seen / seconds) if seconds > 0 else None,
+        "embedded": embedded,
     }
     if as_json:
         click.echo(json.dumps(summary))
@@ -76,4 +85,5 @@ def _print_summary(report: IngestReport, seconds: float, as_json: bool) -> None:
     click.echo(
         f"added {counts.added}, updated {counts.updated}, unchanged {counts.unchanged}, "
         f"rejected {report.rejected} in {seconds:.1f} s"
+        + ("" if embedded is None else f"; embedded {embedded}")
     )

@@ -9,13 +9,93 @@ from dataclasses import dataclass
 from paperwire.papers import Paper
 from paperwire.storage import Database
 from paperwire.storage.papers import papers_by_ids
-from paperwire.storage.search import MARK_CLOSE, MARK_OPEN, keyword_search
+from paperwire.storage.search import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    KeywordMatch,
+    KeywordQuery,
+    PaperFilter,
+    keyword_search,
+)
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 # A quoted phrase, or a run of word characters with an optional trailing * (prefix).
 _TOKEN_RE = re.compile(r'"([^"]*)"|([\w][\w\'.\-]*)(\*?)', re.UNICODE)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+# Left out of any-term queries, where they would match nearly every paper and only slow
+# the ranking down; they still count inside "quoted phrases".
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "more",
+        "most",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "over",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "under",
+        "using",
+        "via",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "you",
+    ]
+)
 
 
 class InvalidQuery(ValueError):
@@ -78,17 +158,59 @@ def prefix_tsquery(terms: list[Term]) -> str:
     return " & ".join(f"{term.words[0].lower()}:*" for term in terms if term.prefix)
 
 
-def search_papers(db: Database, query: str, *, limit: int, offset: int = 0) -> list[SearchHit]:
-    """Papers matching every term, best first, with the matches marked."""
+def any_term_fts5_query(terms: list[Term]) -> str:
+    """The terms ORed in FTS5 syntax, stopwords left out: bm25 ranks papers with more first."""
+    kept = _without_stopwords(terms)
+    return " OR ".join(fts5_query([term]) for term in kept)
+
+
+def any_term_tsquery(terms: list[Term]) -> str:
+    """The terms ORed for PostgreSQL's to_tsquery; terms hold word characters only."""
+    parts = []
+    for term in _without_stopwords(terms):
+        words = " <-> ".join(f"'{word.lower()}'" for word in term.words)
+        parts.append(f"{words}:*" if term.prefix else words)
+    return " | ".join(parts)
+
+
+def _without_stopwords(terms: list[Term]) -> list[Term]:
+    kept = [t for t in terms if len(t.words) > 1 or t.words[0].lower() not in STOPWORDS]
+    return kept or terms
+
+
+def keyword_query(terms: list[Term], *, any_term: bool = False) -> KeywordQuery:
+    """The terms in each dialect's syntax: every term must match, or with any_term, any."""
+    if any_term:
+        return KeywordQuery(
+            fts5=any_term_fts5_query(terms),
+            websearch="",
+            prefixes="",
+            any_terms=any_term_tsquery(terms),
+        )
+    return KeywordQuery(
+        fts5=fts5_query(terms), websearch=websearch_query(terms), prefixes=prefix_tsquery(terms)
+    )
+
+
+def search_papers(
+    db: Database,
+    query: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    where: PaperFilter | None = None,
+    any_term: bool = False,
+) -> list[SearchHit]:
+    """Papers matching every term (or any, best first), with the matches marked."""
     terms = parse_query(query)
     matches = keyword_search(
-        db,
-        fts5_query=fts5_query(terms),
-        websearch_query=websearch_query(terms),
-        prefix_query=prefix_tsquery(terms),
-        limit=limit,
-        offset=offset,
+        db, keyword_query(terms, any_term=any_term), limit=limit, offset=offset, where=where
     )
+    return hits_for(db, matches)
+
+
+def hits_for(db: Database, matches: list[KeywordMatch]) -> list[SearchHit]:
+    """The papers of keyword matches, in order, with their marked title and snippet."""
     found = {p.arxiv_id: p for p in papers_by_ids(db, [m.arxiv_id for m in matches])}
     return [
         SearchHit(found[m.arxiv_id], m.score, mark_up(m.title_marked), mark_up(m.abstract_marked))

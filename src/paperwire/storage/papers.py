@@ -150,6 +150,24 @@ def papers_by_ids(db: Database, arxiv_ids: Sequence[str]) -> list[Paper]:
     return [found[i] for i in arxiv_ids if i in found]
 
 
+def papers_by_keys(db: Database, keys: Sequence[int]) -> list[Paper]:
+    """Papers by their integer key (as embeddings store them), in the order given."""
+    if not keys:
+        return []
+    query = select(papers.c.id, *_PAPER_COLUMNS).where(papers.c.id.in_(list(keys)))
+    with db.engine.connect() as connection:
+        found = {row[0]: _paper(row) for row in connection.execute(query)}
+    return [found[key] for key in keys if key in found]
+
+
+def paper_key(db: Database, arxiv_id: str) -> int | None:
+    """The integer key of a paper, or None when it is not stored."""
+    query = select(papers.c.id).where(papers.c.arxiv_id == arxiv_id)
+    with db.engine.connect() as connection:
+        key = connection.scalar(query)
+    return None if key is None else int(key)
+
+
 def count_papers(db: Database) -> int:
     with db.engine.connect() as connection:
         return int(connection.scalar(select(func.count()).select_from(papers)) or 0)

@@ -9,8 +9,10 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -83,6 +85,21 @@ harvest_checkpoints = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+)
+
+# One embedding per paper for semantic search: `vector` holds little-endian float16 values
+# of an L2-normalised vector (docs/search.md); `text_hash` says which title and abstract it
+# was computed from, and `seq` (from the "embeddings" change counter) which write made it,
+# so that each web process can load just what changed since it last looked.
+paper_embeddings = Table(
+    "paper_embeddings",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("model", String(64), nullable=False),
+    Column("text_hash", String(32), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Index("ix_paper_embeddings_seq", "seq"),
 )
 
 # Full-text search structures made by migration 0003 with dialect-specific SQL (an FTS5

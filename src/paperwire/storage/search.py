@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection, bindparam, text
 
@@ -15,33 +17,58 @@ MARK_OPEN = "\x02"
 MARK_CLOSE = "\x03"
 SNIPPET_TOKENS = 40
 
-_SQLITE_SEARCH = text(
-    """
+_SQLITE_SEARCH = """
     SELECT papers.arxiv_id,
            bm25(papers_fts, 10.0, 4.0, 1.0) AS rank,
            highlight(papers_fts, 0, :open, :close) AS title_marked,
            snippet(papers_fts, 2, :open, :close, '…', :tokens) AS abstract_marked
     FROM papers_fts JOIN papers ON papers.id = papers_fts.rowid
-    WHERE papers_fts MATCH :query
+    WHERE papers_fts MATCH :query {filters}
     ORDER BY rank, papers.listing_day DESC, papers.arxiv_id
     LIMIT :limit OFFSET :offset
-    """
-)
-_POSTGRES_SEARCH = text(
-    """
+"""
+_POSTGRES_SEARCH = """
     SELECT arxiv_id,
            ts_rank(search_vector, query) AS rank,
            ts_headline('english', title, query, :title_options) AS title_marked,
            ts_headline('english', abstract, query, :abstract_options) AS abstract_marked
-    FROM papers,
-         CAST(CASE WHEN :prefixes = '' THEN websearch_to_tsquery('english', :query)
-                   ELSE websearch_to_tsquery('english', :query) && to_tsquery('simple', :prefixes)
-              END AS tsquery) AS query
-    WHERE search_vector @@ query
+    FROM papers, CAST({tsquery} AS tsquery) AS query
+    WHERE search_vector @@ query {filters}
     ORDER BY rank DESC, listing_day DESC, arxiv_id
     LIMIT :limit OFFSET :offset
-    """
-)
+"""
+# Every term (websearch words and phrases ANDed with prefix terms), or any term (one
+# to_tsquery expression joined with |).
+_POSTGRES_ALL_TERMS = """CASE WHEN :prefixes = '' THEN websearch_to_tsquery('english', :query)
+    ELSE websearch_to_tsquery('english', :query) && to_tsquery('simple', :prefixes) END"""
+_POSTGRES_ANY_TERM = "to_tsquery('english', :any_terms)"
+_FILTERS = {
+    "first": "AND papers.listing_day >= :first",
+    "last": "AND papers.listing_day <= :last",
+}
+_CATEGORY_FILTER = {
+    "sqlite": "AND EXISTS (SELECT 1 FROM json_each(papers.categories) WHERE value = :category)",
+    "postgresql": "AND CAST(papers.categories AS jsonb) @> CAST(:category_list AS jsonb)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordQuery:
+    """One question in each dialect's syntax (built by paperwire.search.keyword)."""
+
+    fts5: str  # SQLite FTS5 MATCH expression
+    websearch: str  # PostgreSQL websearch_to_tsquery words and phrases (every-term mode)
+    prefixes: str  # PostgreSQL to_tsquery prefix terms, ANDed (every-term mode)
+    any_terms: str | None = None  # PostgreSQL to_tsquery expression: any-term mode when set
+
+
+@dataclass(frozen=True, slots=True)
+class PaperFilter:
+    """Papers listed in [first, last] and in category; None means no limit."""
+
+    first: date | None = None
+    last: date | None = None
+    category: str | None = None
 
 
 _SQLITE_UNINDEX = text(
@@ -80,34 +107,51 @@ class KeywordMatch:
 
 def keyword_search(
     db: Database,
+    query: KeywordQuery,
     *,
-    fts5_query: str,
-    websearch_query: str,
-    prefix_query: str,
     limit: int,
     offset: int = 0,
+    where: PaperFilter | None = None,
 ) -> list[KeywordMatch]:
-    """Best matches first. The query forms are the same question in each dialect's syntax:
-    FTS5 for SQLite; for PostgreSQL, websearch words and phrases ANDed with a to_tsquery of
-    prefix terms (`word:*`), which websearch_to_tsquery cannot express."""
+    """Best matches first, on SQLite with FTS5's bm25, on PostgreSQL with ts_rank."""
+    filters, filter_params = _filters(db.dialect, where or PaperFilter())
     if db.dialect == "sqlite":
-        statement = _SQLITE_SEARCH
+        statement = text(_SQLITE_SEARCH.format(filters=filters))
         params: dict[str, object] = {
-            "query": fts5_query,
+            "query": query.fts5,
             "open": MARK_OPEN,
             "close": MARK_CLOSE,
             "tokens": SNIPPET_TOKENS,
         }
     else:
-        statement = _POSTGRES_SEARCH
+        tsquery = _POSTGRES_ALL_TERMS if query.any_terms is None else _POSTGRES_ANY_TERM
+        statement = text(_POSTGRES_SEARCH.format(tsquery=tsquery, filters=filters))
         marks = f'StartSel="{MARK_OPEN}", StopSel="{MARK_CLOSE}"'
         params = {
-            "query": websearch_query,
-            "prefixes": prefix_query,
+            "query": query.websearch,
+            "prefixes": query.prefixes,
+            "any_terms": query.any_terms or "",
             "title_options": f"{marks}, HighlightAll=true",
             "abstract_options": f"{marks}, MaxWords={SNIPPET_TOKENS}, MinWords=20",
         }
+    params |= filter_params | {"limit": limit, "offset": offset}
     with db.engine.connect() as connection:
-        rows = connection.execute(statement, params | {"limit": limit, "offset": offset}).all()
+        rows = connection.execute(statement, params).all()
     sign = -1.0 if db.dialect == "sqlite" else 1.0  # bm25: lower is better
     return [KeywordMatch(row[0], sign * float(row[1]), row[2] or "", row[3] or "") for row in rows]
+
+
+def _filters(dialect: str, where: PaperFilter) -> tuple[str, dict[str, object]]:
+    """SQL conditions (fixed text, values bound) for the limits that are set."""
+    clauses: list[str] = []
+    params: dict[str, object] = {}
+    for name in ("first", "last"):
+        value = getattr(where, name)
+        if value is not None:
+            clauses.append(_FILTERS[name])
+            params[name] = value
+    if where.category is not None:
+        clauses.append(_CATEGORY_FILTER[dialect])
+        params["category"] = where.category
+        params["category_list"] = json.dumps([where.category])
+    return " ".join(clauses), params

@@ -20,6 +20,7 @@ from paperwire.api import docs as api_docs
 from paperwire.api import routes as api_routes
 from paperwire.api.http import RateLimit, error_response, is_api_request
 from paperwire.config import Settings
+from paperwire.search.engine import Searcher
 from paperwire.storage import Database
 from paperwire.web import exports, feeds, pages
 from paperwire.web.page_cache import PageCache
@@ -56,6 +57,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.state.db = database
     app.state.renderer = Renderer(settings)
     app.state.page_cache = PageCache(settings.page_cache_entries)
+    app.state.searcher = Searcher(database, settings.embedding_model)
     app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_routes.router)

@@ -15,7 +15,8 @@ from paperwire.ranking.calendar import (
     newest_listing_day,
     period_of,
 )
-from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, SearchHit, search_papers
+from paperwire.search.engine import SearchMode
+from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, SearchHit
 from paperwire.storage import papers as paper_store
 from paperwire.web import views
 from paperwire.web.http_cache import cached_body
@@ -23,6 +24,7 @@ from paperwire.web.rendering import Renderer, period_url
 from paperwire.web.views import PageNumber
 
 router = APIRouter()
+SIMILAR_ON_PAGE = 8
 
 
 def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
@@ -85,15 +87,20 @@ def search_page(
     request: Request,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     page: PageNumber = 1,
+    mode: SearchMode = SearchMode.HYBRID,
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
-    """Keyword search over titles, authors and abstracts; an empty query shows the form."""
+    """Search by words and meaning (hybrid), words only, or meaning only; filters narrow it."""
     size = views.settings(request).page_size
+    where = views.search_filter(first, last, category or None)
     hits: list[SearchHit] = []
     if q.strip():
         try:
             # One extra hit tells whether a next page exists.
-            hits = search_papers(
-                views.database(request), q, limit=size + 1, offset=(page - 1) * size
+            hits = views.searcher(request).search(
+                q, mode=mode, where=where, limit=size + 1, offset=(page - 1) * size
             )
         except InvalidQuery as error:
             raise HTTPException(400, f"Cannot search for that: {error}.") from None
@@ -101,6 +108,9 @@ def search_page(
         "tab": None,
         "around": None,
         "query": q,
+        "mode": mode.value,
+        "modes": [m.value for m in SearchMode],
+        "filters": {"from": first, "to": last, "category": category or ""},
         "hits": hits[:size],
         "more": len(hits) > size,
         "page": page,
@@ -124,7 +134,8 @@ def about_trending(request: Request) -> HTMLResponse:
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse, summary="A paper")
 def paper_page(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
     paper = views.paper_or_404(request, arxiv_id)
-    context = {"tab": None, "paper": paper, "around": paper.listing_day}
+    similar = views.searcher(request).similar(paper.arxiv_id, limit=SIMILAR_ON_PAGE)
+    context = {"tab": None, "paper": paper, "around": paper.listing_day, "similar": similar}
     return _render(request, "paper.html", context)
 
 

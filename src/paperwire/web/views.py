@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 
@@ -11,11 +12,14 @@ from paperwire.config import Settings
 from paperwire.papers import Paper, is_arxiv_id
 from paperwire.ranking import listings
 from paperwire.ranking.calendar import InvalidPeriod, Period, PeriodKind, parse_period
+from paperwire.search.engine import Searcher
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
+from paperwire.storage.search import PaperFilter
 from paperwire.web.rendering import public_base_url
 
 MAX_PAGE = 10_000
+CATEGORY_RE = re.compile(r"[a-z][a-z\-]{1,15}(\.[A-Za-z][A-Za-z\-]{0,15})?")
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
 
 
@@ -27,6 +31,20 @@ def database(request: Request) -> Database:
 def settings(request: Request) -> Settings:
     configured: Settings = request.app.state.settings
     return configured
+
+
+def searcher(request: Request) -> Searcher:
+    found: Searcher = request.app.state.searcher
+    return found
+
+
+def search_filter(first: date | None, last: date | None, category: str | None) -> PaperFilter:
+    """The limits of a search, checked: 400 (422 under /api/) for an impossible one."""
+    if first is not None and last is not None and first > last:
+        raise HTTPException(422, "the first day of the range is after its last day")
+    if category is not None and not CATEGORY_RE.fullmatch(category):
+        raise HTTPException(422, f"not an arXiv category: {category[:40]!r} (e.g. cs.CL)")
+    return PaperFilter(first=first, last=last, category=category or None)
 
 
 def base_url(request: Request) -> str:

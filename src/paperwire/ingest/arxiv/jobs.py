@@ -20,6 +20,8 @@ from paperwire.ingest.arxiv.harvest import (
     harvest_rss,
 )
 from paperwire.ingest.arxiv.schedule import after_announcements, run_on_schedule
+from paperwire.search.embedder import load_embedder
+from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
 
 log = logging.getLogger(__name__)
@@ -83,7 +85,7 @@ def start_scheduled_harvest(settings: Settings, stop: threading.Event) -> thread
         db = Database.open(settings.effective_database_url())
         try:
             run_on_schedule(
-                lambda: _log_reports(run_plan(db, settings, plan)),
+                lambda: _harvest_and_embed(db, settings, plan),
                 after_announcements(settings.harvest_delay_minutes),
                 stop,
             )
@@ -93,6 +95,12 @@ def start_scheduled_harvest(settings: Settings, stop: threading.Event) -> thread
     thread = threading.Thread(target=harvest_until_stopped, name="harvest", daemon=True)
     thread.start()
     return thread
+
+
+def _harvest_and_embed(db: Database, settings: Settings, plan: HarvestPlan) -> None:
+    _log_reports(run_plan(db, settings, plan))
+    embedded = embed_pending(db, load_embedder(settings.embedding_model))
+    log.info("embedded %d new or changed papers", embedded.embedded)
 
 
 def _log_reports(reports: list[HarvestReport]) -> None:

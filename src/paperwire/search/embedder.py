@@ -1,0 +1,87 @@
+"""Turn text into vectors: the bundled static model, or another model2vec model on disk."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+BUNDLED_MODEL_DIR = Path(__file__).parent / "models" / "minilm-static"
+BUNDLED_MODEL_NAME = "minilm-static-v1"
+# The static model reads a whole abstract: no 256-token cut-off as in the transformer.
+MAX_TEXT_CHARS = 8_000
+_BATCH = 1024
+
+
+class Embedder(Protocol):
+    """Anything that maps texts to L2-normalised float32 vectors of a fixed size."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dims(self) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class StaticEmbedder:
+    """A model2vec static model: a token-vector lookup and a mean, ~2,000 abstracts/s/core."""
+
+    def __init__(self, model_dir: Path, name: str) -> None:
+        # Loading from a folder reads local files only; nothing is fetched.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from model2vec import StaticModel
+
+        self._model = StaticModel.from_pretrained(str(model_dir))
+        self._name = name
+        self._dims = int(self._model.dim)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dims(self) -> int:
+        return self._dims
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._dims), dtype=np.float32)
+        clipped = [text[:MAX_TEXT_CHARS] for text in texts]
+        vectors = self._model.encode(clipped, batch_size=_BATCH, show_progress_bar=False)
+        return normalised(np.asarray(vectors, dtype=np.float32))
+
+
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (a zero row, from text with no known token, stays zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+_loaded: dict[str, Embedder] = {}
+_lock = threading.Lock()
+
+
+def load_embedder(model: str) -> Embedder:
+    """The embedder a setting names ("bundled" or a model2vec folder), loaded once per process."""
+    with _lock:
+        if model not in _loaded:
+            _loaded[model] = _load(model)
+        return _loaded[model]
+
+
+def _load(model: str) -> Embedder:
+    if model == "bundled":
+        return StaticEmbedder(BUNDLED_MODEL_DIR, BUNDLED_MODEL_NAME)
+    folder = Path(model).expanduser()
+    if not (folder / "model.safetensors").is_file():
+        raise ValueError(
+            f"PAPERWIRE_EMBEDDING_MODEL={model!r}: expected 'bundled' or a folder with a "
+            "model2vec model (model.safetensors, tokenizer.json, config.json)"
+        )
+    return StaticEmbedder(folder, f"model2vec:{folder.resolve().name}")

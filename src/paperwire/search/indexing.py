@@ -1,0 +1,57 @@
+"""Keep embeddings in step with papers: embed what an ingest stored, and backfill the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from paperwire.search.embedder import Embedder
+from paperwire.storage import Database
+from paperwire.storage import embeddings as embedding_store
+
+BACKFILL_BATCH = 2_000
+
+
+@dataclass(slots=True)
+class EmbedReport:
+    embedded: int = 0  # papers given a new or recomputed embedding
+    looked_at: int = 0  # papers checked
+
+
+def embed_papers(db: Database, embedder: Embedder, arxiv_ids: Sequence[str]) -> int:
+    """Embed those of the given papers whose embedding is missing or stale; how many."""
+    sources = embedding_store.sources_for_papers(db, embedder.name, arxiv_ids)
+    if sources:
+        vectors = embedder.embed([source.text for source in sources])
+        embedding_store.save_embeddings(db, embedder.name, sources, vectors)
+    return len(sources)
+
+
+def embed_pending(
+    db: Database,
+    embedder: Embedder,
+    *,
+    batch_size: int = BACKFILL_BATCH,
+    progress: Callable[[int], object] | None = None,
+) -> EmbedReport:
+    """Walk every paper by id and embed those missing or stale, one transaction per batch.
+
+    Each batch commits on its own, so a run that is stopped keeps what it did and the next
+    run continues with what is still missing: the backfill is resumable by construction.
+    """
+    report = EmbedReport()
+    after = 0
+    while True:
+        sources, last, seen = embedding_store.sources_to_embed(
+            db, embedder.name, after_paper_id=after, limit=batch_size
+        )
+        if last == 0:
+            return report
+        if sources:
+            vectors = embedder.embed([source.text for source in sources])
+            embedding_store.save_embeddings(db, embedder.name, sources, vectors)
+        report.embedded += len(sources)
+        report.looked_at += seen
+        after = last
+        if progress is not None:
+            progress(seen)

@@ -1,0 +1,210 @@
+"""Stored paper embeddings: what needs embedding, saving vectors, and reading what changed."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, Executable, Select, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from paperwire.storage.database import Database
+from paperwire.storage.schema import change_counters, paper_embeddings, papers
+
+EMBEDDINGS_COUNTER = "embeddings"
+# Persisted format (docs/search.md): little-endian IEEE float16, L2-normalised.
+VECTOR_DTYPE = np.dtype("<f2")
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingSource:
+    """A paper whose embedding is missing or was computed from other text."""
+
+    paper_id: int
+    text: str
+    text_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVectors:
+    """Embeddings written after some seq, with what the vector index filters on."""
+
+    paper_ids: np.ndarray  # int64
+    vectors: np.ndarray  # float32, one row per paper
+    listing_days: np.ndarray  # int32 proleptic ordinals, 0 when unknown
+    categories: list[tuple[str, ...]]
+    seq: int  # the newest seq included
+
+
+def embedding_text(title: str, abstract: str) -> str:
+    """What the model reads for a paper: its title, then its abstract, on one line each."""
+    return f"{' '.join(title.split())}\n{' '.join(abstract.split())}"
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def encode_vector(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=VECTOR_DTYPE).tobytes()
+
+
+def decode_vectors(blobs: Sequence[bytes], dims: int) -> np.ndarray:
+    """Stored blobs as one float32 matrix (rows in the order given)."""
+    joined = np.frombuffer(b"".join(blobs), dtype=VECTOR_DTYPE)
+    return joined.reshape(len(blobs), dims).astype(np.float32)
+
+
+def sources_to_embed(
+    db: Database, model: str, *, after_paper_id: int = 0, limit: int = 1000
+) -> tuple[list[EmbeddingSource], int, int]:
+    """Papers after after_paper_id, by id, whose embedding for model is missing or stale,
+    the last paper id looked at (0 when there are no more papers) and how many were."""
+    query = _with_embedding().where(papers.c.id > after_paper_id).order_by(papers.c.id)
+    with db.engine.connect() as connection:
+        rows: Sequence[Any] = connection.execute(query.limit(limit)).all()
+    last = int(rows[-1][0]) if rows else 0
+    return _stale(rows, model), last, len(rows)
+
+
+def sources_for_papers(db: Database, model: str, arxiv_ids: Sequence[str]) -> list[EmbeddingSource]:
+    """The papers among arxiv_ids whose embedding for model is missing or stale."""
+    if not arxiv_ids:
+        return []
+    query = _with_embedding().where(papers.c.arxiv_id.in_(list(arxiv_ids)))
+    with db.engine.connect() as connection:
+        return _stale(connection.execute(query).all(), model)
+
+
+def _with_embedding() -> Select[tuple[int, str, str, str | None, str | None]]:
+    return select(
+        papers.c.id,
+        papers.c.title,
+        papers.c.abstract,
+        paper_embeddings.c.model,
+        paper_embeddings.c.text_hash,
+    ).outerjoin(paper_embeddings, paper_embeddings.c.paper_id == papers.c.id)
+
+
+def _stale(rows: Sequence[Any], model: str) -> list[EmbeddingSource]:
+    wanted = []
+    for paper_id, title, abstract, stored_model, stored_hash in rows:
+        text = embedding_text(title, abstract)
+        digest = text_hash(text)
+        if stored_model != model or stored_hash != digest:
+            wanted.append(EmbeddingSource(paper_id, text, digest))
+    return wanted
+
+
+def save_embeddings(
+    db: Database, model: str, sources: Sequence[EmbeddingSource], vectors: np.ndarray
+) -> int:
+    """Store one vector per source (replacing older ones) in one transaction; the new seq."""
+    if not sources:
+        return embeddings_seq(db)
+    with db.write() as connection:
+        seq = _next_seq(connection)
+        rows = [
+            {
+                "paper_id": source.paper_id,
+                "model": model,
+                "text_hash": source.text_hash,
+                "vector": encode_vector(vector),
+                "seq": seq,
+            }
+            for source, vector in zip(sources, vectors, strict=True)
+        ]
+        connection.execute(_upsert(connection), rows)
+    return seq
+
+
+def delete_embeddings(db: Database, model: str | None = None) -> int:
+    """Remove stored embeddings (of one model, or all); how many went."""
+    statement = delete(paper_embeddings)
+    if model is not None:
+        statement = statement.where(paper_embeddings.c.model == model)
+    with db.write() as connection:
+        removed = connection.execute(statement).rowcount
+        _next_seq(connection)
+    return int(removed or 0)
+
+
+def embeddings_seq(db: Database) -> int:
+    """A number that grows with every write of embeddings: one indexed read."""
+    query = select(change_counters.c.value).where(change_counters.c.name == EMBEDDINGS_COUNTER)
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def count_embeddings(db: Database, model: str) -> int:
+    query = select(func.count()).where(paper_embeddings.c.model == model)
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def vectors_since(
+    db: Database, model: str, dims: int, after_seq: int, *, chunk: int = 20_000
+) -> Iterator[StoredVectors]:
+    """Embeddings of model written after after_seq, in chunks, oldest writes first."""
+    query = (
+        select(
+            paper_embeddings.c.paper_id,
+            paper_embeddings.c.vector,
+            paper_embeddings.c.seq,
+            papers.c.listing_day,
+            papers.c.categories,
+        )
+        .join(papers, papers.c.id == paper_embeddings.c.paper_id)
+        .where(paper_embeddings.c.model == model, paper_embeddings.c.seq > after_seq)
+        .order_by(paper_embeddings.c.seq, paper_embeddings.c.paper_id)
+    )
+    with db.engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).execute(query)
+        for rows in result.partitions(chunk):
+            yield _stored_vectors(rows, dims)
+
+
+def _stored_vectors(rows: Sequence[Any], dims: int) -> StoredVectors:
+    ids = [row[0] for row in rows]
+    blobs = [row[1] for row in rows]
+    days = [row[3] for row in rows]
+    return StoredVectors(
+        paper_ids=np.fromiter(ids, dtype=np.int64, count=len(ids)),
+        vectors=decode_vectors(blobs, dims),
+        listing_days=np.fromiter((_ordinal(day) for day in days), np.int32, count=len(days)),
+        categories=[tuple(row[4] or ()) for row in rows],
+        seq=int(max(row[2] for row in rows)),
+    )
+
+
+def _ordinal(day: date | str | None) -> int:
+    if day is None:
+        return 0
+    return (day if isinstance(day, date) else date.fromisoformat(day)).toordinal()
+
+
+def _next_seq(connection: Connection) -> int:
+    connection.execute(
+        update(change_counters)
+        .where(change_counters.c.name == EMBEDDINGS_COUNTER)
+        .values(value=change_counters.c.value + 1)
+    )
+    query = select(change_counters.c.value).where(change_counters.c.name == EMBEDDINGS_COUNTER)
+    return int(connection.scalar(query) or 0)
+
+
+def _upsert(connection: Connection) -> Executable:
+    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
+    statement = insert(paper_embeddings)
+    upsert: Executable = statement.on_conflict_do_update(
+        index_elements=[paper_embeddings.c.paper_id],
+        set_={
+            name: getattr(statement.excluded, name)
+            for name in ("model", "text_hash", "vector", "seq")
+        },
+    )
+    return upsert
