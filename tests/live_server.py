@@ -13,6 +13,8 @@ import uvicorn
 from factories import TEST_DATA, make_paper
 
 from paperwire.ingest.files import ingest_files
+from paperwire.search.embedder import load_embedder
+from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
 from paperwire.storage.papers import upsert_papers
 
@@ -63,6 +65,7 @@ def fill(db: Database) -> None:
             ),
         ],
     )
+    embed_pending(db, load_embedder("bundled"))  # what `paperwire ingest file` does
 
 
 class _Server(uvicorn.Server):

@@ -136,10 +136,41 @@ def test_search_prints_ranked_matches_and_json(env: dict[str, str]) -> None:
     assert out.splitlines()[0].startswith("  1. 2401.00974")
     items = json.loads(run("search", "fraud detection", "--json")[1])
     assert items[0]["paper"]["id"] == "2401.00974" and "<mark>" in items[0]["highlightedTitle"]
-    assert "no paper matches" in run("search", "zzyzx")[1]
+    assert "no paper matches" in run("search", "zzyzx", "--mode", "keyword")[1]
 
 
 def test_search_without_words_is_a_usage_error(env: dict[str, str]) -> None:
     run("db", "upgrade")
     result = CliRunner().invoke(cli, ["search", "!!!"])
     assert result.exit_code == 2 and "no words" in result.stderr
+
+
+def test_ingest_embeds_and_embed_reruns_do_only_what_is_left(env: dict[str, str]) -> None:
+    run("db", "upgrade")
+    code, out, _ = run("ingest", "file", "--quiet", "--json", str(TEST_DATA / "cs-ai-sample.jsonl"))
+    summary = json.loads(out)
+    assert code == 0 and summary["embedded"] == summary["added"] > 0
+    code, out, _ = run("embed", "--quiet", "--json")
+    again = json.loads(out)
+    assert (code, again["embedded"], again["papers"]) == (0, 0, summary["added"])
+
+
+def test_ingest_can_leave_embedding_for_later(env: dict[str, str]) -> None:
+    run("db", "upgrade")
+    _, out, _ = run(
+        "ingest", "file", "--quiet", "--json", "--no-embed", str(TEST_DATA / "cs-ai-sample.jsonl")
+    )
+    added = json.loads(out)["added"]
+    assert json.loads(out)["embedded"] is None
+    assert json.loads(run("embed", "--quiet", "--json")[1])["embedded"] == added
+
+
+def test_search_by_meaning_with_filters(env: dict[str, str]) -> None:
+    run("db", "upgrade")
+    run("ingest", "file", "--quiet", str(TEST_DATA / "cs-ai-sample.jsonl"))
+    code, out, _ = run(
+        "search", "spotting financial scams with synthetic data models", "--mode", "semantic"
+    )
+    assert code == 0 and "2401.00974" in out.splitlines()[0]
+    code, out, _ = run("search", "fraud", "--from", "2030-01-01")
+    assert code == 0 and "no paper matches" in out

@@ -144,3 +144,29 @@ def test_openapi_and_docs_page(site: Site) -> None:
     docs = get(site, "/docs")
     assert docs.status_code == 200 and "GET /api/daily_papers" in docs.text
     assert "<script" not in docs.text
+
+
+def test_search_api_modes_filters_and_pages(site: Site) -> None:
+    described = site.get(
+        "/api/papers/search?q=detecting+scams+using+generated+training+data"
+    ).json()
+    assert described[0]["paper"]["id"] == "2401.00974"
+    keyword = site.get("/api/papers/search?q=detecting+scams+using&mode=keyword").json()
+    assert keyword == []
+    first = site.get("/api/papers/search?q=model&limit=3").json()
+    second = site.get("/api/papers/search?q=model&limit=3&p=1").json()
+    assert len(first) == len(second) == 3
+    assert not {i["paper"]["id"] for i in first} & {i["paper"]["id"] for i in second}
+    late = site.get("/api/papers/search?q=model&from=2031-01-01").json()
+    assert late == []
+    bad = site.get("/api/papers/search?q=model&category=x%20y")
+    assert bad.status_code == 422 and bad.json()["status"] == 422
+
+
+def test_similar_papers_api(site: Site) -> None:
+    similar = site.get("/api/papers/2401.01388/similar?limit=3").json()
+    assert len(similar) == 3 and similar[0]["id"] == "2401.00964"
+    assert 0 < similar[-1]["similarity"] <= similar[0]["similarity"] <= 1
+    assert "2401.01388" not in [item["id"] for item in similar]
+    missing = site.get("/api/papers/2401.99999/similar")
+    assert missing.status_code == 404 and missing.json()["status"] == 404

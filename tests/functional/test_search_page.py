@@ -25,8 +25,10 @@ def test_query_is_escaped_wherever_it_is_echoed(site: Site) -> None:
 
 
 def test_no_match_says_what_to_try(site: Site) -> None:
-    html = site.get("/search?q=zzyzx+qqqq").text
+    html = site.get("/search?q=zzyzx+qqqq&mode=keyword").text
     assert "No paper matches" in html and 'class="paper"' not in html
+    by_meaning = site.get("/search?q=zzyzx+qqqq").text  # hybrid: says what it shows
+    assert "No paper contains these words" in by_meaning
 
 
 def test_empty_query_shows_the_form_and_bad_ones_are_400(site: Site) -> None:
@@ -41,3 +43,31 @@ def test_results_are_paginated(site: Site) -> None:
     assert first.count('class="paper"') == 10 and 'rel="next"' in first
     second = site.get("/search?q=model&page=2").text
     assert 'start="11"' in second
+
+
+def test_search_by_meaning_finds_a_paper_described_in_other_words(site: Site) -> None:
+    html = site.get("/search?q=spotting+financial+scams+with+synthetic+data&mode=semantic").text
+    assert 'href="/papers/2401.00974"' in html
+    assert 'value="semantic" checked' in html
+
+
+def test_filters_narrow_results_and_survive_paging(site: Site) -> None:
+    html = site.get("/search?q=model&category=cs.CV&from=2024-01-01").text
+    assert 'class="paper"' in html
+    assert "category=cs.CV" in html and "from=2024-01-01" in html  # kept in the pager
+    assert 'class="category primary">cs.AI' not in html or "cs.CV" in html
+    nothing = site.get("/search?q=model&from=2031-01-01").text
+    assert 'class="paper"' not in nothing
+
+
+def test_impossible_filters_are_400(site: Site) -> None:
+    assert site.get("/search?q=model&from=2024-02-01&to=2024-01-01").status_code == 400
+    assert site.get("/search?q=model&category=<b>").status_code == 400
+    assert site.get("/search?q=model&mode=psychic").status_code == 400
+
+
+def test_paper_page_lists_similar_papers(site: Site) -> None:
+    html = site.get("/papers/2401.01388").text  # WiFi activity recognition
+    section = html[html.index('id="similar-heading"') :]
+    assert 'href="/papers/2401.00964"' in section  # the other WiFi activity paper
+    assert 'href="/papers/2401.01388"' not in section

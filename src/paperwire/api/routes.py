@@ -133,7 +133,7 @@ def search(
     category: Annotated[str | None, Query(max_length=40, description="e.g. cs.CL")] = None,
 ) -> Response:
     """Hybrid (words and meaning) by default; the Hugging Face client's `q` and `limit` work."""
-    where = search_filter(first, last, category or None)
+    where = search_filter(first, last, category or None, status=422)
     found = searcher(request)
 
     def build() -> list[dict[str, Any]]:

@@ -31,6 +31,11 @@ from paperwire.storage.search import PaperFilter, keyword_search
 # method but high by the other still meets its partner.
 FUSION_DEPTH = 100
 MAX_SIMILAR = 50
+# Below this cosine a paper is not offered as a match for its meaning alone. It is low on
+# purpose: with the bundled model a fair paraphrase can score 0.29 against the paper it
+# describes, and nonsense such as "zzyzx" 0.36, so no floor separates the two; pages say
+# instead when no paper contains the words (SearchHit.by_meaning_only).
+SEMANTIC_MIN_SIMILARITY = 0.2
 
 
 class SearchMode(StrEnum):
@@ -48,10 +53,20 @@ class SimilarPaper:
 class Searcher:
     """Keyword, semantic and hybrid search and similar papers over one database."""
 
-    def __init__(self, db: Database, embedding_model: str) -> None:
+    def __init__(
+        self,
+        db: Database,
+        embedding_model: str,
+        *,
+        embedder: Embedder | None = None,
+        min_similarity: float = SEMANTIC_MIN_SIMILARITY,
+        weights: tuple[float, float] = (KEYWORD_WEIGHT, SEMANTIC_WEIGHT),
+    ) -> None:
         self.db = db
         self.embedding_model = embedding_model
-        self._embedder: Embedder | None = None
+        self.min_similarity = min_similarity
+        self.weights = weights  # of the keyword and the semantic list in the fusion
+        self._embedder = embedder
         self._index: VectorIndex | None = None
         self._lock = threading.Lock()
 
@@ -97,7 +112,7 @@ class Searcher:
             keyword_search(self.db, keyword_query(terms, any_term=True), limit=depth, where=where),
         )
         fused = reciprocal_rank_fusion(
-            [[hit.paper.arxiv_id for hit in keyword], semantic], [KEYWORD_WEIGHT, SEMANTIC_WEIGHT]
+            [[hit.paper.arxiv_id for hit in keyword], semantic], self.weights
         )
         chosen = [arxiv_id for arxiv_id, _ in fused[offset : offset + limit]]
         return self._hits(chosen, {hit.paper.arxiv_id: hit for hit in keyword}, terms)
@@ -120,7 +135,8 @@ class Searcher:
         if not np.any(vector):
             return []  # no word of the query is known to the model
         nearest = self.index().nearest(vector, depth, _vector_filter(where))
-        papers = paper_store.papers_by_keys(self.db, [paper_id for paper_id, _ in nearest])
+        keys = [paper_id for paper_id, score in nearest if score >= self.min_similarity]
+        papers = paper_store.papers_by_keys(self.db, keys)
         return [paper.arxiv_id for paper in papers]
 
     def _hits(
@@ -145,6 +161,7 @@ def _marked_hit(paper: Paper | None, terms: list[Term], rank: int) -> SearchHit 
         score=1.0 / (1 + rank),
         highlighted_title=mark_terms(paper.title, terms),
         highlighted_summary=mark_terms(paper.abstract, terms, max_words=SNIPPET_WORDS),
+        by_meaning_only=True,
     )
 
 

@@ -114,6 +114,7 @@ class SearchHit:
     score: float
     highlighted_title: str  # HTML: escaped text with <mark> around matches
     highlighted_summary: str
+    by_meaning_only: bool = False  # found by semantic search; no keyword matched
 
 
 def parse_query(query: str) -> list[Term]:

@@ -75,7 +75,7 @@ def sources_for_papers(db: Database, model: str, arxiv_ids: Sequence[str]) -> li
     """The papers among arxiv_ids whose embedding for model is missing or stale."""
     if not arxiv_ids:
         return []
-    query = _with_embedding().where(papers.c.arxiv_id.in_(list(arxiv_ids)))
+    query = _with_embedding().where(papers.c.arxiv_id.in_(list(arxiv_ids))).order_by(papers.c.id)
     with db.engine.connect() as connection:
         return _stale(connection.execute(query).all(), model)
 

@@ -38,12 +38,14 @@ def searcher(request: Request) -> Searcher:
     return found
 
 
-def search_filter(first: date | None, last: date | None, category: str | None) -> PaperFilter:
-    """The limits of a search, checked: 400 (422 under /api/) for an impossible one."""
+def search_filter(
+    first: date | None, last: date | None, category: str | None, *, status: int = 400
+) -> PaperFilter:
+    """The limits of a search, checked: status (400 for pages, 422 for the API) if impossible."""
     if first is not None and last is not None and first > last:
-        raise HTTPException(422, "the first day of the range is after its last day")
+        raise HTTPException(status, "the first day of the range is after its last day")
     if category is not None and not CATEGORY_RE.fullmatch(category):
-        raise HTTPException(422, f"not an arXiv category: {category[:40]!r} (e.g. cs.CL)")
+        raise HTTPException(status, f"not an arXiv category: {category[:40]!r} (e.g. cs.CL)")
     return PaperFilter(first=first, last=last, category=category or None)
 
 

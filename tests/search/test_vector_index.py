@@ -1,0 +1,134 @@
+"""The in-memory vector index agrees with brute force and follows the database."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from factories import make_paper
+from sqlalchemy import delete
+
+from paperwire.search.embedder import normalised
+from paperwire.search.vector_index import VectorFilter, VectorIndex
+from paperwire.storage import Database
+from paperwire.storage import embeddings as embedding_store
+from paperwire.storage.papers import paper_key, upsert_papers
+from paperwire.storage.schema import papers
+
+MODEL = "test-random"
+DIMS = 16
+FIRST_DAY = date(2024, 4, 1)
+
+
+def _store(db: Database, count: int, seed: int) -> tuple[list[int], np.ndarray]:
+    """count papers with random unit vectors; their keys and vectors."""
+    rng = np.random.default_rng(seed)
+    batch = [
+        make_paper(
+            listing_day=FIRST_DAY + timedelta(days=i % 10),
+            categories=("cs.CL",) if i % 3 == 0 else ("cs.CV", "cs.AI"),
+        )
+        for i in range(count)
+    ]
+    upsert_papers(db, batch)
+    sources = embedding_store.sources_for_papers(db, MODEL, [p.arxiv_id for p in batch])
+    vectors = normalised(rng.normal(size=(len(sources), DIMS)).astype(np.float32))
+    embedding_store.save_embeddings(db, MODEL, sources, vectors)
+    # What the index holds went through float16: compare with the stored precision.
+    stored = vectors.astype(np.float16).astype(np.float32)
+    return [source.paper_id for source in sources], stored
+
+
+def _brute_force(keys: list[int], vectors: np.ndarray, query: np.ndarray, k: int) -> list[int]:
+    scores = vectors @ query
+    return [keys[i] for i in np.argsort(-scores, kind="stable")[:k]]
+
+
+def test_nearest_agrees_with_brute_force(db: Database) -> None:
+    keys, vectors = _store(db, 300, seed=1)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        query = normalised(rng.normal(size=(1, DIMS)).astype(np.float32))[0]
+        found = [paper_id for paper_id, _ in index.nearest(query, 10)]
+        assert found == _brute_force(keys, vectors, query, 10)
+
+
+def test_filters_agree_with_brute_force_over_the_allowed_papers(db: Database) -> None:
+    keys, vectors = _store(db, 120, seed=3)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    where = VectorFilter(first=FIRST_DAY + timedelta(days=2), last=FIRST_DAY + timedelta(days=5))
+    allowed = [i for i in range(120) if 2 <= i % 10 <= 5 and i % 3 == 0]
+    query = vectors[7]
+    found = index.nearest(query, 5, VectorFilter(where.first, where.last, "cs.CL"))
+    expected = _brute_force([keys[i] for i in allowed], vectors[allowed], query, 5)
+    assert [paper_id for paper_id, _ in found] == expected
+
+
+def test_papers_added_elsewhere_are_found_after_refresh(db: Database) -> None:
+    _store(db, 50, seed=4)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    keys, vectors = _store(db, 5, seed=5)  # another process's ingest
+    index.refresh(db)
+    assert len(index) == 55
+    assert index.nearest(vectors[2], 1)[0][0] == keys[2]
+
+
+def test_a_changed_text_replaces_the_vector_in_place(db: Database) -> None:
+    keys, vectors = _store(db, 20, seed=6)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    sources = embedding_store.sources_to_embed(db, MODEL)[0]
+    assert sources == []  # all up to date
+    updated = make_paper(
+        arxiv_id=_arxiv_id(db, keys[0]), version=2, title="A new title for version 2"
+    )
+    upsert_papers(db, [updated])
+    stale = embedding_store.sources_for_papers(db, MODEL, [updated.arxiv_id])
+    assert [source.paper_id for source in stale] == [keys[0]]
+    new_vector = normalised(-vectors[:1])
+    embedding_store.save_embeddings(db, MODEL, stale, new_vector)
+    index.refresh(db)
+    assert len(index) == 20
+    assert index.nearest(new_vector[0], 1)[0][0] == keys[0]
+
+
+def test_a_deleted_paper_leaves_the_index(db: Database) -> None:
+    keys, vectors = _store(db, 10, seed=7)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    with db.write() as connection:  # an operator removing a paper by hand
+        connection.execute(delete(papers).where(papers.c.id == keys[3]))
+    embedding_store.save_embeddings(db, MODEL, [], np.zeros((0, DIMS)))
+    _store(db, 1, seed=8)  # any later write moves the counter
+    index.refresh(db)
+    assert len(index) == 10
+    assert keys[3] not in [paper_id for paper_id, _ in index.nearest(vectors[3], 10)]
+
+
+def test_excluded_paper_and_empty_index() -> None:
+    index = VectorIndex(MODEL, DIMS)
+    assert index.nearest(np.ones(DIMS, np.float32), 5) == []
+
+
+@pytest.mark.parametrize("k", [1, 5, 50])
+def test_nearest_never_returns_the_excluded_paper(db: Database, k: int) -> None:
+    keys, vectors = _store(db, 30, seed=9)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    found = index.nearest(vectors[0], k, exclude=keys[0])
+    assert keys[0] not in [paper_id for paper_id, _ in found]
+    assert len(found) == min(k, 29)
+
+
+def _arxiv_id(db: Database, key: int) -> str:
+    with db.engine.connect() as connection:
+        found = connection.scalar(
+            papers.select().with_only_columns(papers.c.arxiv_id).where(papers.c.id == key)
+        )
+    assert found is not None and paper_key(db, found) == key
+    return str(found)
