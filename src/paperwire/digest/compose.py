@@ -1,0 +1,85 @@
+"""Compose digests from storage: gather candidate papers, then let choose.py pick."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from paperwire.config import Settings
+from paperwire.digest.choose import Chosen, choose_papers, rank_by_trending
+from paperwire.digest.model import Subscription
+from paperwire.digest.schedule import window
+from paperwire.papers import Paper
+from paperwire.ranking.listings import trending_list
+from paperwire.search.keyword import InvalidQuery, search_papers
+from paperwire.storage import Database
+from paperwire.storage import digests as digest_store
+from paperwire.storage.papers import papers_listed_between
+
+# Enough to fill any digest after leaving out what a subscriber has seen; a window's
+# candidates are its most upvoted papers.
+CANDIDATES_CAP = 2_000
+QUERY_MATCHES_CAP = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    subscription: Subscription
+    period: date
+    items: list[Chosen]
+    first: bool  # nothing was sent to this subscriber before
+
+
+class Composer:
+    """Builds digests for one sending pass. Subscribers share windows and trending lists,
+    so each is read once per pass, not once per subscriber."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._windows: dict[tuple[date, date], list[Paper]] = {}
+        self._trending: dict[date, list[Paper]] = {}
+        self._queries: dict[str, frozenset[str]] = {}
+
+    def compose(self, subscription: Subscription, period: date) -> Digest:
+        """The subscriber's digest for a period, leaving out every paper sent before."""
+        previous = digest_store.previous_sent_period(self.db, subscription.id, period)
+        sent = digest_store.sent_arxiv_ids(self.db, subscription.id)
+        preferences = subscription.preferences
+        if preferences.content == "trending" and previous is None:
+            ranked = self._trending_on(period)
+        else:
+            first_days = self.settings.trending_window_days
+            ranked = self._window(*window(period, previous, first_days))
+        queries = {t.query: self._query(t.query) for t in preferences.topics if t.query}
+        items = choose_papers(preferences, ranked, sent, queries)
+        return Digest(subscription, period, items, first=previous is None)
+
+    def _trending_on(self, period: date) -> list[Paper]:
+        if period not in self._trending:
+            found = trending_list(
+                self.db,
+                today=period,
+                page=1,
+                page_size=CANDIDATES_CAP,
+                window_days=self.settings.trending_window_days,
+                half_life_hours=self.settings.trending_half_life_hours,
+            )
+            self._trending[period] = [paper for paper, _entry in found.entries]
+        return self._trending[period]
+
+    def _window(self, first: date, last: date) -> list[Paper]:
+        if (first, last) not in self._windows:
+            papers, _total = papers_listed_between(self.db, first, last, limit=CANDIDATES_CAP)
+            half_life = self.settings.trending_half_life_hours
+            self._windows[first, last] = rank_by_trending(papers, last, half_life)
+        return self._windows[first, last]
+
+    def _query(self, query: str) -> frozenset[str]:
+        if query not in self._queries:
+            try:
+                hits = search_papers(self.db, query, limit=QUERY_MATCHES_CAP)
+            except InvalidQuery:
+                hits = []
+            self._queries[query] = frozenset(hit.paper.arxiv_id for hit in hits)
+        return self._queries[query]
