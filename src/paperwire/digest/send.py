@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,7 @@ def send_due_digests(
     at: datetime,
     clock: Clock = lambda: datetime.now(UTC),
     on_message: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> PassReport:
     """One pass: plan what is due as of `at`, then send every claimable delivery.
 
@@ -97,6 +99,8 @@ def send_due_digests(
                 on_message(outcome)
             if in_a_row >= MAX_TEMPORARY_FAILURES_IN_A_ROW:
                 report.stopped_early = True
+                break
+            if stop is not None and stop.is_set():  # SIGTERM: leave between two messages
                 break
     finally:
         mailer.close()
