@@ -14,7 +14,7 @@ from paperwire.ranking.listings import trending_list
 from paperwire.search.keyword import InvalidQuery, search_papers
 from paperwire.storage import Database
 from paperwire.storage import digests as digest_store
-from paperwire.storage.papers import papers_listed_between
+from paperwire.storage.papers import papers_by_ids, papers_listed_between
 
 # Enough to fill any digest after leaving out what a subscriber has seen; a window's
 # candidates are its most upvoted papers.
@@ -83,3 +83,11 @@ class Composer:
                 hits = []
             self._queries[query] = frozenset(hit.paper.arxiv_id for hit in hits)
         return self._queries[query]
+
+
+def digest_as_sent(
+    db: Database, subscription: Subscription, sent: digest_store.SentDigest
+) -> Digest:
+    """A digest that was sent, rebuilt from the papers recorded with it (browser view)."""
+    items = [Chosen(paper) for paper in papers_by_ids(db, sent.arxiv_ids)]
+    return Digest(subscription, sent.period, items, first=False)

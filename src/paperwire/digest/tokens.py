@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,15 @@ CONFIRM_MAX_AGE_SECONDS = 3 * 24 * 3600
 # Links in old digests keep working for a year: unsubscribing must never be hard.
 LINK_MAX_AGE_SECONDS = 366 * 24 * 3600
 FORM_MAX_AGE_SECONDS = 2 * 24 * 3600
+# Cached pages are rebuilt this often, so a form token served is at most this old and a
+# reader has FORM_MAX_AGE_SECONDS minus this to send the form.
+FORM_REFRESH_SECONDS = 24 * 3600
 FORM_PURPOSE = "digest-form"
+
+
+def form_token_epoch() -> int:
+    """Changes every FORM_REFRESH_SECONDS: part of the key of every cached page with a form."""
+    return int(time.time() // FORM_REFRESH_SECONDS)
 
 
 class InvalidToken(ValueError):
@@ -67,8 +76,8 @@ class DigestTokens:
         return str(self._view.dumps([delivery_id, subscription_id]))
 
     def read_view(self, token: str) -> tuple[int, int]:
-        delivery, subscription = _load(self._view, token, LINK_MAX_AGE_SECONDS)[0]
-        return int(delivery), int(subscription)
+        delivery, subscription = _pair(_load(self._view, token, LINK_MAX_AGE_SECONDS)[0])
+        return delivery, int(subscription)
 
     def form(self) -> str:
         """A token for the hidden field of a subscription form."""
@@ -91,8 +100,9 @@ def _load(
 
 
 def _pair(values: Any) -> tuple[int, str]:
+    """[id, text] from a token's payload."""
     try:
-        subscription_id, email = values
-        return int(subscription_id), str(email)
+        number, text = values
+        return int(number), str(text)
     except (TypeError, ValueError) as error:
         raise InvalidToken("damaged link") from error
