@@ -26,7 +26,14 @@ def _plan(db: Database, period: date = PERIOD) -> int:
 
 
 def _claim(db: Database, token: str = "me", lease: float = 60) -> store.ClaimedDelivery | None:
-    return store.claim_delivery(db, now=datetime.now(UTC), lease_seconds=lease, token=token)
+    return _claim_at(db, datetime.now(UTC), token, lease)
+
+
+def _claim_at(
+    db: Database, now: datetime, token: str, lease: float = 60
+) -> store.ClaimedDelivery | None:
+    found = store.claim_deliveries(db, now=now, lease_seconds=lease, token=token, limit=1)
+    return found[0] if found else None
 
 
 def test_activation_is_one_row_per_address_and_keeps_the_first_confirmation(db: Database) -> None:
@@ -66,7 +73,7 @@ def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_runs_out(db: Da
     assert first is not None and first.attempts == 1
     assert _claim(db, "two") is None
     later = datetime.now(UTC) + timedelta(seconds=1)
-    again = store.claim_delivery(db, now=later, lease_seconds=60, token="two")
+    again = _claim_at(db, later, "two")
     assert again is not None and again.id == first.id and again.attempts == 2
     assert not store.record_sent(db, first, [], datetime.now(UTC))  # the first lost its claim
     assert store.record_sent(db, again, [], datetime.now(UTC))
@@ -103,9 +110,10 @@ def test_sent_papers_are_remembered_with_the_delivery(db: Database) -> None:
     assert claimed is not None
     ids = [p.arxiv_id for p in papers]
     assert store.record_sent(db, claimed, ids, datetime.now(UTC))
-    assert store.sent_arxiv_ids(db, subscription) == set(ids)
-    assert store.previous_sent_period(db, subscription, PERIOD + timedelta(1)) == PERIOD
-    assert store.previous_sent_period(db, subscription, PERIOD) is None
+    history = store.histories(db, [subscription])[subscription]
+    assert history.sent_arxiv_ids == set(ids)
+    assert history.previous_before(PERIOD + timedelta(1)) == PERIOD
+    assert history.previous_before(PERIOD) is None
     shown = store.sent_digest(db, claimed.id)
     assert shown is not None and shown.arxiv_ids == ids
 
@@ -118,14 +126,11 @@ def test_failures_retry_later_or_stop_for_good(db: Database) -> None:
     retry_at = datetime.now(UTC) + timedelta(hours=1)
     assert store.record_failure(db, claimed, "450 busy", retry_at)
     assert _claim(db) is None  # not before retry_at
-    later = store.claim_delivery(db, now=retry_at, lease_seconds=60, token="t")
+    later = _claim_at(db, retry_at, "t")
     assert later is not None and later.attempts == 2
     assert store.record_failure(db, later, "550 no such user", None)
     assert store.delivery_counts(db)["failed"] == 1
-    assert (
-        store.claim_delivery(db, now=retry_at + timedelta(days=9), lease_seconds=1, token="x")
-        is None
-    )
+    assert _claim_at(db, retry_at + timedelta(days=9), "x") is None
 
 
 def test_import_adds_only_new_addresses(db: Database) -> None:
@@ -148,3 +153,17 @@ def test_unsubscribe_and_preferences_only_touch_active_subscriptions(db: Databas
     assert not store.set_preferences(db, subscription, Preferences(size=9), EARLY)
     found = store.subscription_by_id(db, subscription)
     assert found is not None and found.status == "unsubscribed" and found.preferences.size == 7
+
+
+def test_a_batch_claim_takes_several_and_released_ones_are_claimable_again(db: Database) -> None:
+    for number in range(5):
+        _subscribe(db, f"reader{number}@example.org")
+    _plan(db)
+    now = datetime.now(UTC)
+    batch = store.claim_deliveries(db, now=now, lease_seconds=60, token="a", limit=3)
+    assert [c.attempts for c in batch] == [1, 1, 1]
+    assert len(store.claim_deliveries(db, now=now, lease_seconds=60, token="b", limit=9)) == 2
+    store.release_claims(db, batch[1:])
+    again = store.claim_deliveries(db, now=now, lease_seconds=60, token="c", limit=9)
+    assert [c.id for c in again] == [c.id for c in batch[1:]]
+    assert [c.attempts for c in again] == [1, 1]  # a released claim is not an attempt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -19,6 +20,7 @@ ABSTRACT_KEYWORD_WEIGHT = 1
 AUTHOR_WEIGHT = 4
 CATEGORY_WEIGHT = 1
 QUERY_WEIGHT = 2
+_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,16 +37,33 @@ def choose_papers(
 ) -> list[Chosen]:
     """Up to preferences.size papers from `ranked` (best first by trending) that were never
     sent to this subscriber; for topic digests only matching papers, most relevant first."""
-    fresh = [paper for paper in ranked if paper.arxiv_id not in already_sent]
     if preferences.content == "trending":
-        return [Chosen(paper) for paper in fresh[: preferences.size]]
+        candidates = [Chosen(paper) for paper in ranked]
+    else:
+        candidates = topic_ranking(preferences.topics, ranked, query_matches or {})
+    return first_unsent(candidates, already_sent, preferences.size)
+
+
+def topic_ranking(
+    topics: Sequence[Topic], ranked: Sequence[Paper], query_matches: Mapping[str, AbstractSet[str]]
+) -> list[Chosen]:
+    """The papers that match any topic, most relevant first, then in trending order. The
+    same for every subscriber with these topics, so a sending pass computes it once."""
     scored: list[tuple[int, int, Chosen]] = []
-    for position, paper in enumerate(fresh):
-        score, topic = best_topic(paper, preferences.topics, query_matches or {})
+    for position, paper in enumerate(ranked):
+        score, topic = best_topic(paper, topics, query_matches)
         if score > 0:
             scored.append((-score, position, Chosen(paper, topic.name or None)))
     scored.sort(key=lambda entry: entry[:2])
-    return [chosen for _, _, chosen in scored[: preferences.size]]
+    return [chosen for _, _, chosen in scored]
+
+
+def first_unsent(
+    candidates: Sequence[Chosen], already_sent: AbstractSet[str], size: int
+) -> list[Chosen]:
+    """The first `size` candidates this subscriber was never sent."""
+    fresh = (chosen for chosen in candidates if chosen.paper.arxiv_id not in already_sent)
+    return list(itertools.islice(fresh, size))
 
 
 def best_topic(
@@ -62,11 +81,11 @@ def best_topic(
 def relevance(paper: Paper, topic: Topic, query_hits: AbstractSet[str]) -> int:
     """How well a paper matches a topic; 0 when a filled-in list has no match or an
     excluded keyword occurs."""
-    text = f"{paper.title}\n{paper.abstract}"
-    if topic.exclude and _words(topic.exclude).search(text):
+    text = _text_index(paper)
+    if topic.exclude and any(text.mentions(_phrase(k)) for k in topic.exclude):
         return 0
     parts = [
-        _keyword_score(paper, topic.include),
+        _keyword_score(text, topic.include),
         _author_score(paper, topic.authors),
         _category_score(paper, topic.categories),
         (QUERY_WEIGHT if paper.arxiv_id in query_hits else 0) if topic.query else None,
@@ -77,12 +96,53 @@ def relevance(paper: Paper, topic: Topic, query_hits: AbstractSet[str]) -> int:
     return sum(filled)
 
 
-def _keyword_score(paper: Paper, keywords: tuple[str, ...]) -> int | None:
+@dataclass(frozen=True, slots=True)
+class _TextIndex:
+    """A paper's title and abstract as lower-case words, for whole-word matching."""
+
+    title_words: frozenset[str]
+    abstract_words: frozenset[str]
+    title: str  # " word word … " so that a phrase matches on word boundaries
+    abstract: str
+
+    def mentions(self, phrase: tuple[str, ...]) -> bool:
+        return self.in_title(phrase) or self.in_abstract(phrase)
+
+    def in_title(self, phrase: tuple[str, ...]) -> bool:
+        return _contains(self.title_words, self.title, phrase)
+
+    def in_abstract(self, phrase: tuple[str, ...]) -> bool:
+        return _contains(self.abstract_words, self.abstract, phrase)
+
+
+def _contains(words: frozenset[str], text: str, phrase: tuple[str, ...]) -> bool:
+    if len(phrase) == 1:
+        return phrase[0] in words
+    return bool(phrase) and f" {' '.join(phrase)} " in text
+
+
+@lru_cache(maxsize=50_000)
+def _text_index(paper: Paper) -> _TextIndex:
+    # Papers repeat across subscribers in one pass; each is split into words once.
+    title = _WORD_RE.findall(paper.title.casefold())
+    abstract = _WORD_RE.findall(paper.abstract.casefold())
+    return _TextIndex(
+        frozenset(title), frozenset(abstract), f" {' '.join(title)} ", f" {' '.join(abstract)} "
+    )
+
+
+@lru_cache(maxsize=4_096)
+def _phrase(keyword: str) -> tuple[str, ...]:
+    """A keyword as the words it is made of: "Chain-of-thought" -> (chain, of, thought)."""
+    return tuple(_WORD_RE.findall(keyword.casefold()))
+
+
+def _keyword_score(text: _TextIndex, keywords: tuple[str, ...]) -> int | None:
     if not keywords:
         return None
-    pattern = _words(keywords)
-    in_title = len(set(m.lower() for m in pattern.findall(paper.title)))
-    in_abstract = len(set(m.lower() for m in pattern.findall(paper.abstract)))
+    phrases = [_phrase(keyword) for keyword in keywords]
+    in_title = sum(1 for phrase in phrases if text.in_title(phrase))
+    in_abstract = sum(1 for phrase in phrases if text.in_abstract(phrase))
     return in_title * TITLE_KEYWORD_WEIGHT + in_abstract * ABSTRACT_KEYWORD_WEIGHT
 
 
@@ -105,13 +165,6 @@ def _category_score(paper: Paper, categories: tuple[str, ...]) -> int | None:
         if code.casefold() in wanted or code.casefold().split(".")[0] in wanted
     )
     return found * CATEGORY_WEIGHT
-
-
-@lru_cache(maxsize=4_096)
-def _words(keywords: tuple[str, ...]) -> re.Pattern[str]:
-    """Whole words or phrases, any case; spaces in a phrase match any run of white space."""
-    alternatives = sorted((r"\s+".join(map(re.escape, k.split())) for k in keywords), key=len)
-    return re.compile(r"(?<!\w)(?:" + "|".join(reversed(alternatives)) + r")(?!\w)", re.I)
 
 
 def rank_by_trending(papers: Sequence[Paper], anchor: date, half_life_hours: float) -> list[Paper]:

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from paperwire.config import Settings
-from paperwire.digest.choose import Chosen, choose_papers, rank_by_trending
-from paperwire.digest.model import Subscription
+from paperwire.digest.choose import Chosen, first_unsent, rank_by_trending, topic_ranking
+from paperwire.digest.model import Subscription, Topic
 from paperwire.digest.schedule import window
 from paperwire.papers import Paper
 from paperwire.ranking.listings import trending_list
 from paperwire.search.keyword import InvalidQuery, search_papers
 from paperwire.storage import Database
 from paperwire.storage import digests as digest_store
+from paperwire.storage.digests import History
 from paperwire.storage.papers import papers_by_ids, papers_listed_between
 
 # Enough to fill any digest after leaving out what a subscriber has seen; a window's
@@ -40,20 +41,36 @@ class Composer:
         self._windows: dict[tuple[date, date], list[Paper]] = {}
         self._trending: dict[date, list[Paper]] = {}
         self._queries: dict[str, frozenset[str]] = {}
+        self._topic_rankings: dict[tuple[tuple[Topic, ...], int], list[Chosen]] = {}
 
-    def compose(self, subscription: Subscription, period: date) -> Digest:
-        """The subscriber's digest for a period, leaving out every paper sent before."""
-        previous = digest_store.previous_sent_period(self.db, subscription.id, period)
-        sent = digest_store.sent_arxiv_ids(self.db, subscription.id)
+    def compose(
+        self, subscription: Subscription, period: date, history: History | None = None
+    ) -> Digest:
+        """The subscriber's digest for a period, leaving out every paper sent before.
+        history: what histories() returned for this subscriber, when the caller has it."""
+        if history is None:
+            history = digest_store.histories(self.db, [subscription.id])[subscription.id]
+        previous = history.previous_before(period)
+        sent = history.sent_arxiv_ids
         preferences = subscription.preferences
         if preferences.content == "trending" and previous is None:
             ranked = self._trending_on(period)
         else:
             first_days = self.settings.trending_window_days
             ranked = self._window(*window(period, previous, first_days))
-        queries = {t.query: self._query(t.query) for t in preferences.topics if t.query}
-        items = choose_papers(preferences, ranked, sent, queries)
+        if preferences.content == "trending":
+            candidates = [Chosen(paper) for paper in ranked]
+        else:
+            candidates = self._topic_ranking(preferences.topics, ranked)
+        items = first_unsent(candidates, sent, preferences.size)
         return Digest(subscription, period, items, first=previous is None)
+
+    def _topic_ranking(self, topics: tuple[Topic, ...], ranked: list[Paper]) -> list[Chosen]:
+        key = (topics, id(ranked))  # ranked is one of this pass's cached lists
+        if key not in self._topic_rankings:
+            queries = {t.query: self._query(t.query) for t in topics if t.query}
+            self._topic_rankings[key] = topic_ranking(topics, ranked, queries)
+        return self._topic_rankings[key]
 
     def _trending_on(self, period: date) -> list[Paper]:
         if period not in self._trending:

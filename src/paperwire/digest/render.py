@@ -91,15 +91,20 @@ class MailRenderer:
         message = new_message(self.settings, to=digest.subscription.email, subject=subject(digest))
         # The same delivery always gets the same Message-ID: should a crash ever make a
         # sender repeat one, mail clients can tell it is the same message.
-        message["Message-ID"] = f"<digest.{delivery_id}.{digest.period:%Y%m%d}@{self.domain}>"
-        message["Date"] = format_datetime(datetime.now(UTC))
-        message["List-Id"] = f"paperwire digest <digest.{self.domain}>"
-        message["List-Unsubscribe"] = f"<{links.unsubscribe}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(self.env.get_template("digest.txt").render(context))
-        message.add_alternative(
-            self.env.get_template("digest.html").render(context), subtype="html"
+        # These headers are plain ASCII: set_raw skips the header parser, a third of the
+        # cost of building a message (see docs/performance.md).
+        message.set_raw(
+            "Message-ID", f"<digest.{delivery_id}.{digest.period:%Y%m%d}@{self.domain}>"
         )
+        message.set_raw("Date", format_datetime(datetime.now(UTC)))
+        message.set_raw("List-Id", f"paperwire digest <digest.{self.domain}>")
+        message.set_raw("List-Unsubscribe", f"<{links.unsubscribe}>")
+        message.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+        # base64 is encoded in C; quoted-printable, the default, costs a millisecond more.
+        text = self.env.get_template("digest.txt").render(context)
+        message.set_content(text, cte="base64")
+        html = self.env.get_template("digest.html").render(context)
+        message.add_alternative(html, subtype="html", cte="base64")
         return message
 
     def confirmation_message(

@@ -17,10 +17,13 @@ from paperwire.digest.schedule import due_moment, due_period
 from paperwire.mail import Mailer, PermanentMailError, TemporaryMailError
 from paperwire.storage import Database
 from paperwire.storage import digests as digest_store
-from paperwire.storage.digests import ClaimedDelivery
+from paperwire.storage.digests import ClaimedDelivery, History
 
 log = logging.getLogger(__name__)
 MAX_RETRY_WAIT_SECONDS = 24 * 3600
+# Deliveries claimed per transaction. Each is still recorded as sent in its own
+# transaction; a crash leaves at most this many claimed until their lease runs out.
+CLAIM_BATCH = 20
 # After this many temporary failures in a row the SMTP server is taken to be down: the
 # pass ends instead of marking every remaining digest for a retry.
 MAX_TEMPORARY_FAILURES_IN_A_ROW = 5
@@ -87,21 +90,11 @@ def send_due_digests(
     sender = _Sender(db, settings, mailer, clock)
     report = PassReport(planned=plan_due_deliveries(db, settings, at))
     try:
-        in_a_row = 0
-        while (
-            claimed := digest_store.claim_delivery(
-                db, now=clock(), lease_seconds=settings.digest_lease_seconds, token=sender.token
-            )
-        ) is not None:
-            outcome = sender.deliver(claimed, report)
-            in_a_row = in_a_row + 1 if outcome == "retrying" else 0
-            if on_message is not None:
-                on_message(outcome)
-            if in_a_row >= MAX_TEMPORARY_FAILURES_IN_A_ROW:
-                report.stopped_early = True
+        while not report.stopped_early and not (stop is not None and stop.is_set()):
+            batch = sender.claim()
+            if not batch:
                 break
-            if stop is not None and stop.is_set():  # SIGTERM: leave between two messages
-                break
+            sender.deliver_batch(batch, report, on_message, stop)
     finally:
         mailer.close()
     return report
@@ -114,13 +107,53 @@ class _Sender:
         self.mailer = mailer
         self.clock = clock
         self.token = secrets.token_hex(16)
+        self.in_a_row = 0  # temporary failures in a row
+        # A message is only begun while its claim outlasts one full SMTP timeout.
+        self.lease_margin = timedelta(seconds=settings.smtp_timeout_seconds)
         self.composer = Composer(db, settings)
         self.renderer = MailRenderer(settings, require_base_url(settings))
+        if settings.digest_lease_seconds <= settings.smtp_timeout_seconds:
+            raise DigestConfigError(
+                "PAPERWIRE_DIGEST_LEASE_SECONDS must be longer than "
+                "PAPERWIRE_SMTP_TIMEOUT_SECONDS, or no digest could be sent within its claim"
+            )
 
-    def deliver(self, claimed: ClaimedDelivery, report: PassReport) -> str:
+    def claim(self) -> list[ClaimedDelivery]:
+        return digest_store.claim_deliveries(
+            self.db,
+            now=self.clock(),
+            lease_seconds=self.settings.digest_lease_seconds,
+            token=self.token,
+            limit=CLAIM_BATCH,
+        )
+
+    def deliver_batch(
+        self,
+        batch: list[ClaimedDelivery],
+        report: PassReport,
+        on_message: Callable[[str], None] | None,
+        stop: threading.Event | None,
+    ) -> None:
+        """Send a claimed batch one message at a time; on a stop request or an SMTP server
+        that keeps failing, give the rest back."""
+        histories = digest_store.histories(self.db, [c.subscription.id for c in batch])
+        for number, claimed in enumerate(batch):
+            outcome = self.deliver(claimed, histories[claimed.subscription.id], report)
+            self.in_a_row = self.in_a_row + 1 if outcome == "retrying" else 0
+            if on_message is not None:
+                on_message(outcome)
+            report.stopped_early = self.in_a_row >= MAX_TEMPORARY_FAILURES_IN_A_ROW
+            if report.stopped_early or (stop is not None and stop.is_set()):
+                digest_store.release_claims(self.db, batch[number + 1 :])
+                return
+
+    def deliver(self, claimed: ClaimedDelivery, history: History, report: PassReport) -> str:
         """Compose, send and record one claimed delivery; returns what became of it."""
+        if self.clock() + self.lease_margin >= claimed.claimed_until:
+            # Too late to send within the lease: another sender may take it from now on.
+            return "expired"
         try:
-            digest = self.composer.compose(claimed.subscription, claimed.period)
+            digest = self.composer.compose(claimed.subscription, claimed.period, history)
             if not digest.items and self.settings.digest_skip_empty:
                 digest_store.record_skipped(self.db, claimed)
                 report.skipped += 1

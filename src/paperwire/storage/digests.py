@@ -45,6 +45,7 @@ class ClaimedDelivery:
     attempts: int  # including this one
     claim_token: str
     subscription: Subscription
+    claimed_until: datetime
 
 
 def subscription_by_email(db: Database, email: str) -> Subscription | None:
@@ -174,29 +175,31 @@ def plan_deliveries(
         return len(connection.execute(insert.returning(deliveries.c.id)).all())
 
 
-def claim_delivery(
-    db: Database, *, now: datetime, lease_seconds: float, token: str
-) -> ClaimedDelivery | None:
-    """Take the next delivery that is due (or whose sender's lease ran out), or None.
+def claim_deliveries(
+    db: Database, *, now: datetime, lease_seconds: float, token: str, limit: int
+) -> list[ClaimedDelivery]:
+    """Take up to `limit` deliveries that are due (or whose sender's lease ran out).
 
-    A conditional UPDATE decides: only one sender's update matches the row. On PostgreSQL
-    the row is first picked with FOR UPDATE SKIP LOCKED, so concurrent senders take
-    different rows instead of queueing on the same one; SQLite's BEGIN IMMEDIATE
-    serialises the whole claim.
+    A conditional UPDATE decides: a row another sender claimed in the meantime no longer
+    matches it. On PostgreSQL the rows are first picked with FOR UPDATE SKIP LOCKED, so
+    concurrent senders take different rows instead of queueing on the same ones; SQLite's
+    BEGIN IMMEDIATE serialises the whole claim.
     """
     with db.write() as connection:
-        candidate = connection.execute(
-            select(deliveries.c.id, deliveries.c.attempts)
-            .where(_claimable(now))
-            .order_by(deliveries.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        ).first()
-        if candidate is None:
-            return None
-        won = connection.execute(
+        ids = list(
+            connection.scalars(
+                select(deliveries.c.id)
+                .where(_claimable(now))
+                .order_by(deliveries.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if not ids:
+            return []
+        connection.execute(
             update(deliveries)
-            .where((deliveries.c.id == candidate[0]) & _claimable(now))
+            .where(deliveries.c.id.in_(ids) & _claimable(now))
             .values(
                 state=SENDING,
                 claim_token=token,
@@ -204,9 +207,28 @@ def claim_delivery(
                 attempts=deliveries.c.attempts + 1,
             )
         )
-        if won.rowcount != 1:
-            return None
-        return _claimed(connection, candidate[0], token)
+        return _claimed(connection, ids, token)
+
+
+def release_claims(db: Database, claimed: Sequence[ClaimedDelivery]) -> None:
+    """Give back claimed deliveries this sender will not send after all (it is stopping)."""
+    if not claimed:
+        return
+    with db.write() as connection:
+        connection.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id.in_([c.id for c in claimed])
+                & (deliveries.c.state == SENDING)
+                & (deliveries.c.claim_token == claimed[0].claim_token)
+            )
+            .values(
+                state=PENDING,
+                claim_token=None,
+                claimed_until=None,
+                attempts=deliveries.c.attempts - 1,
+            )
+        )
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -216,39 +238,63 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _claimed(connection: Connection, delivery_id: int, token: str) -> ClaimedDelivery:
-    row = connection.execute(
-        select(deliveries.c.period, deliveries.c.attempts, subscriptions)
+def _claimed(connection: Connection, ids: list[int], token: str) -> list[ClaimedDelivery]:
+    rows = connection.execute(
+        select(
+            deliveries.c.id.label("delivery_id"),
+            deliveries.c.period,
+            deliveries.c.attempts,
+            deliveries.c.claimed_until,
+            subscriptions,
+        )
         .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
-        .where(deliveries.c.id == delivery_id)
-    ).one()
-    values = row._mapping
-    return ClaimedDelivery(
-        delivery_id, _as_date(values["period"]), values["attempts"], token, _subscription(values)
+        .where(deliveries.c.id.in_(ids) & (deliveries.c.claim_token == token))
+        .order_by(deliveries.c.id)
     )
+    return [
+        ClaimedDelivery(
+            values["delivery_id"],
+            _as_date(values["period"]),
+            values["attempts"],
+            token,
+            _subscription(values),
+            _as_utc(values["claimed_until"]) or datetime.now(UTC),
+        )
+        for values in (row._mapping for row in rows)
+    ]
 
 
-def previous_sent_period(db: Database, subscription_id: int, before: date) -> date | None:
-    """The period of this subscription's latest digest sent before `before`."""
-    query = select(func.max(deliveries.c.period)).where(
-        (deliveries.c.subscription_id == subscription_id)
-        & (deliveries.c.state == SENT)
-        & (deliveries.c.period < before)
+@dataclass(frozen=True, slots=True)
+class History:
+    """What a subscriber was sent before: the periods of sent digests and their papers."""
+
+    sent_periods: frozenset[date] = frozenset()
+    sent_arxiv_ids: frozenset[str] = frozenset()
+
+    def previous_before(self, period: date) -> date | None:
+        """The latest period before `period` whose digest was sent."""
+        return max((p for p in self.sent_periods if p < period), default=None)
+
+
+def histories(db: Database, subscription_ids: Sequence[int]) -> dict[int, History]:
+    """Each subscription's history, in two queries however many subscriptions."""
+    wanted = list(set(subscription_ids))
+    periods: dict[int, set[date]] = {number: set() for number in wanted}
+    sent: dict[int, set[str]] = {number: set() for number in wanted}
+    period_query = select(deliveries.c.subscription_id, deliveries.c.period).where(
+        deliveries.c.subscription_id.in_(wanted) & (deliveries.c.state == SENT)
+    )
+    paper_query = (
+        select(sent_papers.c.subscription_id, papers.c.arxiv_id)
+        .join(papers, papers.c.id == sent_papers.c.paper_id)
+        .where(sent_papers.c.subscription_id.in_(wanted))
     )
     with db.engine.connect() as connection:
-        found = connection.scalar(query)
-    return _as_date(found) if found is not None else None
-
-
-def sent_arxiv_ids(db: Database, subscription_id: int) -> set[str]:
-    """Every paper this subscription was ever sent."""
-    query = (
-        select(papers.c.arxiv_id)
-        .join(sent_papers, sent_papers.c.paper_id == papers.c.id)
-        .where(sent_papers.c.subscription_id == subscription_id)
-    )
-    with db.engine.connect() as connection:
-        return set(connection.scalars(query))
+        for number, period in connection.execute(period_query):
+            periods[number].add(_as_date(period))
+        for number, arxiv_id in connection.execute(paper_query):
+            sent[number].add(arxiv_id)
+    return {n: History(frozenset(periods[n]), frozenset(sent[n])) for n in wanted}
 
 
 def record_sent(
