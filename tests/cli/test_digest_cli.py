@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,11 +18,14 @@ from factories import make_paper
 from smtp_server import SmtpServer, running_smtp_server
 
 from paperwire.cli.main import cli
+from paperwire.digest.model import Preferences
 from paperwire.storage import Database
+from paperwire.storage import digests as digest_store
 from paperwire.storage.papers import upsert_papers
 
 # Monday 8 April 2024's listing was announced on Sunday evening, New York time.
 AFTER_MONDAYS_LISTING = "2024-04-07T22:00-04:00"
+SUBSCRIBED = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -121,3 +128,19 @@ def test_send_refuses_without_base_url_and_bad_moments(
     monkeypatch.setenv("PAPERWIRE_BASE_URL", "")
     code, _, err = run("digest", "send")
     assert code == 1 and "PAPERWIRE_BASE_URL is empty" in err
+
+
+def test_send_loop_stops_cleanly_on_sigterm(env: Path, tmp_path: Path, smtp: SmtpServer) -> None:
+    db = Database.open(f"sqlite:///{env / 'paperwire.sqlite3'}")
+    digest_store.activate_subscription(db, "ada@example.org", Preferences(), SUBSCRIBED)
+    db.close()
+    command = [sys.executable, "-m", "paperwire", "digest", "send", "--loop"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not smtp.handler.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    assert "planned 1, sent 1" in out
+    assert len(smtp.handler.to("ada@example.org")) == 1

@@ -158,6 +158,8 @@ def test_digest_links_manage_view_and_unsubscribe_in_one_click(flow: Flow) -> No
 
     page = httpx.get(manage, timeout=10)
     assert page.status_code == 200 and "Your digest" in page.text
+    preview = httpx.get(manage.replace("/digest/manage", "/digest/preview"), timeout=10)
+    assert preview.status_code == 200 and "PAPERWIRE" in preview.text
     token = httpx.URL(manage).params["token"]
     changed = flow.post(
         "/digest/manage",
