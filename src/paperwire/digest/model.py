@@ -30,6 +30,21 @@ class InvalidSubscription(ValueError):
     """A subscription request that cannot be accepted; the message says what to change."""
 
 
+def frequency_of(text: str) -> Frequency:
+    """A frequency typed into a form or a file; InvalidSubscription when it is neither."""
+    for frequency in FREQUENCIES:
+        if text.strip().lower() == frequency:
+            return frequency
+    raise InvalidSubscription(f"frequency {text[:20]!r} is not daily or weekly")
+
+
+def content_of(text: str) -> Content:
+    for content in CONTENTS:
+        if text.strip().lower() == content:
+            return content
+    raise InvalidSubscription("content must be trending or topics")
+
+
 def normalise_email(email: str) -> str:
     """The address as stored and compared: trimmed, lower case; raise when malformed."""
     address = email.strip().lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -100,11 +102,9 @@ class MailRenderer:
         message.set_raw("List-Id", f"paperwire digest <digest.{self.domain}>")
         message.set_raw("List-Unsubscribe", f"<{links.unsubscribe}>")
         message.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-        # base64 is encoded in C; quoted-printable, the default, costs a millisecond more.
         text = self.env.get_template("digest.txt").render(context)
-        message.set_content(text, cte="base64")
         html = self.env.get_template("digest.html").render(context)
-        message.add_alternative(html, subtype="html", cte="base64")
+        set_alternative_parts(message, text, html)
         return message
 
     def confirmation_message(
@@ -130,6 +130,26 @@ class MailRenderer:
             "preview_chars": ABSTRACT_PREVIEW_CHARS,
             "base_url": self.base_url,
         }
+
+
+def set_alternative_parts(message: EmailMessage, text: str, html: str) -> None:
+    """Make message multipart/alternative with a UTF-8 text and HTML part, base64-encoded.
+
+    The same structure set_content/add_alternative build, assembled directly: that halves
+    the cost of building and sending a digest (see docs/performance.md).
+    """
+    message.set_raw("MIME-Version", "1.0")
+    boundary = f"=_paperwire_{secrets.token_hex(12)}"
+    message.set_raw("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+    message.set_payload([_text_part(text, "plain"), _text_part(html, "html")])
+
+
+def _text_part(content: str, subtype: str) -> EmailMessage:
+    part = EmailMessage()
+    part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part.set_raw("Content-Transfer-Encoding", "base64")
+    part.set_payload(base64.encodebytes(content.encode("utf-8")).decode("ascii"))
+    return part
 
 
 @lru_cache(maxsize=1)

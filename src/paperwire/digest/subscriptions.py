@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from paperwire.digest.model import (
-    FREQUENCIES,
     InvalidSubscription,
     Preferences,
     Subscription,
+    frequency_of,
     normalise_email,
 )
 from paperwire.digest.render import MailRenderer
@@ -118,7 +118,5 @@ def import_subscribers(db: Database, text: str, now: datetime) -> ImportReport:
 
 
 def _csv_subscriber(row: list[str]) -> tuple[str, Preferences]:
-    frequency = row[1].strip().lower() if len(row) > 1 and row[1].strip() else "daily"
-    if frequency not in FREQUENCIES:
-        raise InvalidSubscription(f"frequency {frequency[:20]!r} is not daily or weekly")
+    frequency = frequency_of(row[1] if len(row) > 1 and row[1].strip() else "daily")
     return normalise_email(row[0]), Preferences(frequency=frequency).check()

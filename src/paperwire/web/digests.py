@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,7 +22,9 @@ from paperwire.digest.model import (
     Preferences,
     Subscription,
     Topic,
+    content_of,
     describe,
+    frequency_of,
     normalise_email,
     terms,
 )
@@ -189,7 +192,7 @@ def manage(request: Request, form: Form) -> Response:
         )
     except InvalidSubscription as error:
         return _notice(request, "Please check the form", f"{error}.", status=400, retry=True)
-    return RedirectResponse(f"/digest/manage?token={token}&saved=true", status_code=303)
+    return RedirectResponse(f"/digest/manage?token={quote(token)}&saved=true", status_code=303)
 
 
 @router.get("/unsubscribe", response_class=HTMLResponse)
@@ -297,12 +300,11 @@ def _preferences(form: FormFields, topics: tuple[Topic, ...]) -> Preferences:
         weekday, size = int(form.get("weekday", "0")), int(form.get("size", "10"))
     except ValueError:
         raise InvalidSubscription("weekday and size must be numbers") from None
-    content = form.get("content", "trending")
     return Preferences(
-        frequency=form.get("frequency", "daily"),  # type: ignore[arg-type]  # checked below
+        frequency=frequency_of(form.get("frequency", "daily")),
         weekday=weekday,
         size=size,
-        content=content,  # type: ignore[arg-type]
+        content=content_of(form.get("content", "trending")),
         topics=topics,
     ).check()
 
