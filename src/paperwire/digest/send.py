@@ -24,6 +24,7 @@ MAX_RETRY_WAIT_SECONDS = 24 * 3600
 # Deliveries claimed per transaction. Each is still recorded as sent in its own
 # transaction; a crash leaves at most this many claimed until their lease runs out.
 CLAIM_BATCH = 20
+MAX_ERRORS_KEPT = 100  # permanent failures listed in a pass report; all are in the database
 # After this many temporary failures in a row the SMTP server is taken to be down: the
 # pass ends instead of marking every remaining digest for a retry.
 MAX_TEMPORARY_FAILURES_IN_A_ROW = 5
@@ -182,7 +183,8 @@ class _Sender:
         if retry_at is None:
             log.warning("digest %d to %s failed for good: %s", claimed.id, where, error)
             report.failed += 1
-            report.errors.append(f"{where}: {error}")
+            if len(report.errors) < MAX_ERRORS_KEPT:
+                report.errors.append(f"{where}: {error}")
             return "failed"
         log.info("digest %d to %s will be retried at %s: %s", claimed.id, where, retry_at, error)
         report.retrying += 1
