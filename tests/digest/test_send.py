@@ -206,3 +206,16 @@ def test_digests_are_not_sent_without_a_base_url(
     with pytest.raises(DigestConfigError, match="PAPERWIRE_BASE_URL"):
         send(db, settings_for(tmp_path, base_url=""), smtp, evening(MONDAY))
     assert smtp.handler.messages == []
+
+
+def test_weekly_digests_go_out_on_the_chosen_weekday_only(
+    db: Database, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    upsert_papers(db, listed(date(2024, 4, 5), 3))
+    subscribe(db, "friday@example.org", frequency="weekly", weekday=4)
+    settings = settings_for(tmp_path)
+    wednesday_noon = datetime(2024, 4, 10, 12, 0, tzinfo=NEW_YORK)
+    assert send(db, settings, smtp, wednesday_noon).sent == 1  # last Friday's is due
+    assert send(db, settings, smtp, wednesday_noon + timedelta(days=1)).sent == 0
+    friday = datetime(2024, 4, 12, 12, 0, tzinfo=NEW_YORK)
+    assert send(db, settings, smtp, friday).planned == 1
