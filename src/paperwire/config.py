@@ -133,6 +133,51 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(
         default=30.0, gt=0, le=600, description="How long one SMTP conversation step may take."
     )
+    digest_delay_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=24 * 60,
+        description="Wait after arXiv's 20:00 announcement before daily digests go out.",
+    )
+    digest_skip_empty: bool = Field(
+        default=True, description="Send no digest when it would hold no papers."
+    )
+    digest_lease_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86_400,
+        description="How long a sender holds a claimed delivery before another may take it.",
+    )
+    digest_max_attempts: int = Field(
+        default=5, ge=1, le=50, description="Tries per digest before a temporary failure is final."
+    )
+    digest_retry_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description="Wait before the first retry of a digest; it doubles with each try.",
+    )
+    digest_interval_minutes: int = Field(
+        default=10,
+        ge=1,
+        le=24 * 60,
+        description="How often `digest send --loop` (and serve's schedule) looks for due digests.",
+    )
+    digest_in_serve: bool = Field(
+        default=False, description="Send digests on schedule inside `paperwire serve`."
+    )
+    subscribe_limit_per_hour: int = Field(
+        default=10,
+        ge=0,
+        le=100_000,
+        description="Subscription requests a client address may make per hour; 0: no limit.",
+    )
+    subscribe_email_limit_per_day: int = Field(
+        default=3,
+        ge=0,
+        le=1_000,
+        description="Confirmation e-mails one address may be sent per day; 0: no limit.",
+    )
 
     @field_validator("harvest_categories", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from paperwire.cli import (
     config_cmd,
     db_cmd,
     embed_cmd,
+    digest_cmd,
     ingest_cmd,
     search_cmd,
     serve_cmd,
@@ -49,6 +50,8 @@ ingest_cmd.ingest.add_command(arxiv_cmd.ingest_status)
 cli.add_command(config_cmd.config)
 cli.add_command(search_cmd.search)
 cli.add_command(embed_cmd.embed)
+cli.add_command(digest_cmd.digest)
+cli.add_command(digest_cmd.subscribers)
 
 
 def main() -> None:

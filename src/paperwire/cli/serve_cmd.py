@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from paperwire.cli.common import database, settings_from
 from paperwire.config import Settings
+from paperwire.digest.jobs import start_scheduled_digests
+from paperwire.digest.send import DigestConfigError
 from paperwire.ingest.arxiv.jobs import start_scheduled_harvest
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
@@ -40,6 +42,11 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
             click.echo(
                 f"harvesting {', '.join(settings.harvest_categories)} after each announcement"
             )
+        try:
+            if start_scheduled_digests(settings, stop_harvest) is not None:
+                click.echo(f"sending digests every {settings.digest_interval_minutes} minutes")
+        except DigestConfigError as error:
+            raise click.ClickException(f"PAPERWIRE_DIGEST_IN_SERVE: {error}") from None
         if workers == 1:
             _run(create_app(settings, db), settings, host, port)
             return

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 
@@ -111,3 +112,73 @@ SEARCH_OBJECT_PREFIXES = ("papers_fts", "search_vector", "ix_papers_search_vecto
 def is_declared_object(name: str | None) -> bool:
     """False for the search structures that live outside this metadata."""
     return not (name or "").startswith(SEARCH_OBJECT_PREFIXES)
+
+
+# E-mail digests. A subscription is keyed by its address; it becomes a row only once the
+# address is confirmed (the pending request travels inside the signed confirmation link).
+digest_subscriptions = Table(
+    "digest_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("user_id", Integer),  # set once accounts exist; no foreign key yet
+    Column("status", String(16), nullable=False),
+    Column("frequency", String(8), nullable=False),
+    Column("weekday", Integer, nullable=False, server_default="0"),
+    Column("size", Integer, nullable=False),
+    Column("content", String(16), nullable=False),
+    Column("topics", JSON, nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("unsubscribed_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_digest_subscriptions_status_frequency", "status", "frequency"),
+)
+
+# One row per subscription and digest period: claimed by a sender before it is sent, so
+# that two senders never send the same digest and a crashed run resumes.
+digest_deliveries = Table(
+    "digest_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("digest_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("period", Date, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("claim_token", String(64)),
+    Column("last_error", Text),
+    Column("paper_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    UniqueConstraint("subscription_id", "period"),
+    Index("ix_digest_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
+# Every paper each subscriber was sent, written in the transaction that marks the delivery
+# sent: composition leaves these out, so no paper reaches the same subscriber twice.
+digest_sent_papers = Table(
+    "digest_sent_papers",
+    metadata,
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("digest_subscriptions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "delivery_id",
+        Integer,
+        ForeignKey("digest_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("position", Integer, nullable=False),
+    Index("ix_digest_sent_papers_delivery_id", "delivery_id"),
+)

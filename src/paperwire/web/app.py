@@ -22,7 +22,7 @@ from paperwire.api.http import RateLimit, error_response, is_api_request
 from paperwire.config import Settings
 from paperwire.search.engine import Searcher
 from paperwire.storage import Database
-from paperwire.web import exports, feeds, pages
+from paperwire.web import digests, exports, feeds, pages
 from paperwire.web.page_cache import PageCache
 from paperwire.web.rendering import Renderer
 
@@ -59,6 +59,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.state.page_cache = PageCache(settings.page_cache_entries)
     app.state.searcher = Searcher(database, settings.embedding_model)
     app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute)
+    app.state.subscribe_limits = digests.SubscribeLimits(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_routes.router)
     # Routes with a suffix (/papers/ID.bib, /papers/date/DAY.rss) come before the pages'
@@ -66,6 +67,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(feeds.router)
     app.include_router(api_docs.router)
+    app.include_router(digests.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
@@ -132,6 +134,14 @@ def _problem(item: Any) -> str:
 
 def _error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     renderer: Renderer = request.app.state.renderer
-    titles = {404: "Not found", 400: "Bad request", 405: "Method not allowed", 500: "Server error"}
+    titles = {
+        400: "Bad request",
+        403: "Forbidden",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Too large",
+        429: "Too many requests",
+        500: "Server error",
+    }
     context = {"status": status, "title": titles.get(status, "Error"), "detail": detail}
     return renderer.page(request, "error.html", context, status_code=status)

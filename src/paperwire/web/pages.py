@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from paperwire.digest.tokens import form_token_epoch
 from paperwire.ranking import listings
 from paperwire.ranking.calendar import (
     Period,
@@ -33,8 +34,12 @@ def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLRespons
 
 
 def _cached(request: Request, build: Callable[[], HTMLResponse], *key: Hashable) -> Response:
-    """Serve a list page from the page cache while no paper changed since it was built."""
-    body, _change = cached_body(request, lambda: bytes(build().body), *key)
+    """Serve a list page from the page cache while no paper changed since it was built.
+
+    Pages carry the subscribe form's signed token, so each is rebuilt once a day as well.
+    """
+    epoch = form_token_epoch()
+    body, _change = cached_body(request, lambda: bytes(build().body), *key, epoch)
     return HTMLResponse(body)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 
 from paperwire import __version__, citations
 from paperwire.config import Settings
+from paperwire.digest.model import describe
+from paperwire.digest.tokens import DigestTokens
 from paperwire.ranking.calendar import PeriodKind, period_of
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -35,6 +38,13 @@ class Renderer:
         env.filters["plain_citation"] = citations.plain_citation
         env.globals["version"] = __version__
         env.globals["period_url"] = period_url
+        env.filters["digest_description"] = describe
+        env.globals["digest_form_token"] = lambda: self.digest_tokens.form()
+
+    @cached_property
+    def digest_tokens(self) -> DigestTokens:
+        """Built on first use: the secret key may be generated into the data directory."""
+        return DigestTokens(self.settings)
 
     def page(
         self, request: Request, name: str, context: dict[str, Any], *, status_code: int = 200

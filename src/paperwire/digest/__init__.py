@@ -1,0 +1,1 @@
+"""E-mail digests: choose papers (pure), render, send over SMTP, claim deliveries (storage)."""
