@@ -147,9 +147,8 @@ def test_openapi_and_docs_page(site: Site) -> None:
 
 
 def test_search_api_modes_filters_and_pages(site: Site) -> None:
-    described = site.get(
-        "/api/papers/search?q=detecting+scams+using+generated+training+data"
-    ).json()
+    query = "choosing which generative model makes synthetic data to train scam detectors"
+    described = site.get(f"/api/papers/search?q={query}").json()
     assert described[0]["paper"]["id"] == "2401.00974"
     keyword = site.get("/api/papers/search?q=detecting+scams+using&mode=keyword").json()
     assert keyword == []

@@ -21,16 +21,32 @@ from paperwire.search.hybrid import (
     mark_terms,
     reciprocal_rank_fusion,
 )
-from paperwire.search.keyword import SearchHit, Term, hits_for, keyword_query, parse_query
+from paperwire.search.keyword import (
+    SearchHit,
+    Term,
+    hits_for,
+    keyword_query,
+    parse_query,
+    without_stopwords,
+)
 from paperwire.search.vector_index import VectorFilter, VectorIndex
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
-from paperwire.storage.search import PaperFilter, keyword_search
+from paperwire.storage.search import (
+    PaperFilter,
+    capped_match_counts,
+    keyword_keys,
+    keyword_search,
+)
 
 # Each list a hybrid query fuses is this long at least, so that a paper ranked low by one
 # method but high by the other still meets its partner.
 FUSION_DEPTH = 100
 MAX_SIMILAR = 50
+COMMON_TERM_SHARE = 0.10
+MIN_COMMON_CAP = 1_000
+MAX_FUSED_TERMS = 10
+MAX_COMMON_TERMS = 3
 # Below this cosine a paper is not offered as a match for its meaning alone. It is low on
 # purpose: with the bundled model a fair paraphrase can score 0.29 against the paper it
 # describes, and nonsense such as "zzyzx" 0.36, so no floor separates the two; pages say
@@ -104,18 +120,13 @@ class Searcher:
             )
             return hits_for(self.db, matches)
         depth = max(FUSION_DEPTH, offset + limit)
-        semantic = self._semantic_ids(query, where, depth)
+        semantic = self._semantic_keys(query, where, depth)
         if mode is SearchMode.SEMANTIC:
-            return self._hits(semantic[offset : offset + limit], {}, terms)
-        keyword = hits_for(
-            self.db,
-            keyword_search(self.db, keyword_query(terms, any_term=True), limit=depth, where=where),
-        )
-        fused = reciprocal_rank_fusion(
-            [[hit.paper.arxiv_id for hit in keyword], semantic], self.weights
-        )
-        chosen = [arxiv_id for arxiv_id, _ in fused[offset : offset + limit]]
-        return self._hits(chosen, {hit.paper.arxiv_id: hit for hit in keyword}, terms)
+            return self._hits(semantic[offset : offset + limit], set(), terms)
+        keyword = self._keyword_keys(terms, where, depth)
+        fused = reciprocal_rank_fusion([keyword, semantic], self.weights)
+        chosen = [key for key, _ in fused[offset : offset + limit]]
+        return self._hits(chosen, set(keyword), terms)
 
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
         """The papers closest in meaning to a stored paper, itself left out."""
@@ -126,42 +137,53 @@ class Searcher:
             return []
         nearest = index.nearest(vector, min(limit, MAX_SIMILAR), exclude=key)
         found = paper_store.papers_by_keys(self.db, [paper_id for paper_id, _ in nearest])
-        scores = dict(nearest)
-        keys = [paper_id for paper_id, _ in nearest]
-        return [SimilarPaper(paper, scores[k]) for paper, k in zip(found, keys, strict=False)]
+        return [SimilarPaper(found[k], score) for k, score in nearest if k in found]
 
-    def _semantic_ids(self, query: str, where: PaperFilter, depth: int) -> list[str]:
+    def _semantic_keys(self, query: str, where: PaperFilter, depth: int) -> list[int]:
         vector = self.embedder.embed([query])[0]
         if not np.any(vector):
             return []  # no word of the query is known to the model
         nearest = self.index().nearest(vector, depth, _vector_filter(where))
-        keys = [paper_id for paper_id, score in nearest if score >= self.min_similarity]
+        return [key for key, score in nearest if score >= self.min_similarity]
+
+    def _keyword_keys(self, terms: list[Term], where: PaperFilter, depth: int) -> list[int]:
+        """The keyword list hybrid fuses: papers with any of the query's rarer words, by
+        bm25. Words found in more than COMMON_TERM_SHARE of papers are left out: their
+        weight in bm25 is small, and ranking every paper they match is what makes an
+        any-word query slow (a 17-word description: 370 ms with them, 20 ms without)."""
+        kept = without_stopwords(terms)
+        cap = max(MIN_COMMON_CAP, int(self._paper_count() * COMMON_TERM_SHARE))
+        one_term = [keyword_query([term], any_term=True) for term in kept]
+        counts = capped_match_counts(self.db, one_term, cap)
+        order = sorted(range(len(kept)), key=lambda i: counts[i])
+        rare = [kept[i] for i in order if counts[i] < cap][:MAX_FUSED_TERMS]
+        if rare:
+            chosen = keyword_query(rare, any_term=True)
+        else:  # every word is common: the rarest few must all match
+            chosen = keyword_query([kept[i] for i in order[:MAX_COMMON_TERMS]])
+        return keyword_keys(self.db, chosen, limit=depth, where=where)
+
+    def _paper_count(self) -> int:
+        embedded = len(self.index())
+        return embedded if embedded else paper_store.count_papers(self.db)
+
+    def _hits(self, keys: list[int], by_words: set[int], terms: list[Term]) -> list[SearchHit]:
+        """Hits in the order of keys, with the query's words marked."""
         papers = paper_store.papers_by_keys(self.db, keys)
-        return [paper.arxiv_id for paper in papers]
-
-    def _hits(
-        self, arxiv_ids: list[str], marked: dict[str, SearchHit], terms: list[Term]
-    ) -> list[SearchHit]:
-        """Hits in the order of arxiv_ids: keyword markup where known, else marked here."""
-        missing = [i for i in arxiv_ids if i not in marked]
-        papers = {paper.arxiv_id: paper for paper in paper_store.papers_by_ids(self.db, missing)}
-        hits = []
-        for rank, arxiv_id in enumerate(arxiv_ids):
-            hit = marked.get(arxiv_id) or _marked_hit(papers.get(arxiv_id), terms, rank)
-            if hit is not None:
-                hits.append(hit)
-        return hits
+        return [
+            _marked_hit(papers[key], terms, rank, by_meaning_only=key not in by_words)
+            for rank, key in enumerate(keys)
+            if key in papers
+        ]
 
 
-def _marked_hit(paper: Paper | None, terms: list[Term], rank: int) -> SearchHit | None:
-    if paper is None:
-        return None
+def _marked_hit(paper: Paper, terms: list[Term], rank: int, *, by_meaning_only: bool) -> SearchHit:
     return SearchHit(
         paper,
         score=1.0 / (1 + rank),
         highlighted_title=mark_terms(paper.title, terms),
         highlighted_summary=mark_terms(paper.abstract, terms, max_words=SNIPPET_WORDS),
-        by_meaning_only=True,
+        by_meaning_only=by_meaning_only,
     )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import TypeVar
 
 from paperwire.search.keyword import STOPWORDS, Term
 
@@ -14,13 +15,14 @@ RRF_K = 60
 KEYWORD_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 1.0
 SNIPPET_WORDS = 40
+T = TypeVar("T", bound=Hashable)
 
 
 def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = RRF_K
-) -> list[tuple[str, float]]:
-    """Ids from several best-first lists, by fused score; ties keep first-seen order."""
-    scores: dict[str, float] = {}
+    rankings: Sequence[Sequence[T]], weights: Sequence[float], k: int = RRF_K
+) -> list[tuple[T, float]]:
+    """Items from several best-first lists, by fused score; ties keep first-seen order."""
+    scores: dict[T, float] = {}
     for ranking, weight in zip(rankings, weights, strict=True):
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)

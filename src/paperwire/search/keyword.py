@@ -161,20 +161,21 @@ def prefix_tsquery(terms: list[Term]) -> str:
 
 def any_term_fts5_query(terms: list[Term]) -> str:
     """The terms ORed in FTS5 syntax, stopwords left out: bm25 ranks papers with more first."""
-    kept = _without_stopwords(terms)
+    kept = without_stopwords(terms)
     return " OR ".join(fts5_query([term]) for term in kept)
 
 
 def any_term_tsquery(terms: list[Term]) -> str:
     """The terms ORed for PostgreSQL's to_tsquery; terms hold word characters only."""
     parts = []
-    for term in _without_stopwords(terms):
+    for term in without_stopwords(terms):
         words = " <-> ".join(f"'{word.lower()}'" for word in term.words)
         parts.append(f"{words}:*" if term.prefix else words)
     return " | ".join(parts)
 
 
-def _without_stopwords(terms: list[Term]) -> list[Term]:
+def without_stopwords(terms: list[Term]) -> list[Term]:
+    """The terms but stopwords (a phrase is kept whole); all of them if only stopwords."""
     kept = [t for t in terms if len(t.words) > 1 or t.words[0].lower() not in STOPWORDS]
     return kept or terms
 

@@ -150,14 +150,13 @@ def papers_by_ids(db: Database, arxiv_ids: Sequence[str]) -> list[Paper]:
     return [found[i] for i in arxiv_ids if i in found]
 
 
-def papers_by_keys(db: Database, keys: Sequence[int]) -> list[Paper]:
-    """Papers by their integer key (as embeddings store them), in the order given."""
+def papers_by_keys(db: Database, keys: Sequence[int]) -> dict[int, Paper]:
+    """Stored papers by their integer key (as embeddings store them); unknown keys left out."""
     if not keys:
-        return []
+        return {}
     query = select(papers.c.id, *_PAPER_COLUMNS).where(papers.c.id.in_(list(keys)))
     with db.engine.connect() as connection:
-        found = {row[0]: _paper(row) for row in connection.execute(query)}
-    return [found[key] for key in keys if key in found]
+        return {row[0]: _paper(row) for row in connection.execute(query)}
 
 
 def paper_key(db: Database, arxiv_id: str) -> int | None:

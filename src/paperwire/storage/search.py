@@ -155,3 +155,60 @@ def _filters(dialect: str, where: PaperFilter) -> tuple[str, dict[str, object]]:
         params["category"] = where.category
         params["category_list"] = json.dumps([where.category])
     return " ".join(clauses), params
+
+
+_SQLITE_KEYS = """
+    SELECT papers_fts.rowid FROM papers_fts JOIN papers ON papers.id = papers_fts.rowid
+    WHERE papers_fts MATCH :query {filters}
+    ORDER BY bm25(papers_fts, 10.0, 4.0, 1.0), papers.id
+    LIMIT :limit
+"""
+_POSTGRES_KEYS = """
+    SELECT papers.id FROM papers, CAST({tsquery} AS tsquery) AS query
+    WHERE search_vector @@ query {filters}
+    ORDER BY ts_rank(search_vector, query) DESC, papers.id
+    LIMIT :limit
+"""
+_SQLITE_CAPPED_COUNT = text(
+    "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH :query LIMIT :cap)"
+)
+_POSTGRES_CAPPED_COUNT = text(
+    """SELECT count(*) FROM (SELECT 1 FROM papers
+       WHERE search_vector @@ to_tsquery('english', :any_terms) LIMIT :cap) AS found"""
+)
+
+
+def keyword_keys(
+    db: Database, query: KeywordQuery, *, limit: int, where: PaperFilter | None = None
+) -> list[int]:
+    """Paper keys (papers.id) of the best matches, without highlights: cheaper, for fusion."""
+    filters, filter_params = _filters(db.dialect, where or PaperFilter())
+    if db.dialect == "sqlite":
+        statement = text(_SQLITE_KEYS.format(filters=filters))
+        params: dict[str, object] = {"query": query.fts5}
+    else:
+        tsquery = _POSTGRES_ALL_TERMS if query.any_terms is None else _POSTGRES_ANY_TERM
+        statement = text(_POSTGRES_KEYS.format(tsquery=tsquery, filters=filters))
+        params = {
+            "query": query.websearch,
+            "prefixes": query.prefixes,
+            "any_terms": query.any_terms or "",
+        }
+    with db.engine.connect() as connection:
+        return list(connection.scalars(statement, params | filter_params | {"limit": limit}))
+
+
+def capped_match_counts(db: Database, queries: Sequence[KeywordQuery], cap: int) -> list[int]:
+    """For each one-term query, how many papers match it, counting no further than cap:
+    cheap (it stops at cap), and enough to tell rare terms from common ones."""
+    statement = _SQLITE_CAPPED_COUNT if db.dialect == "sqlite" else _POSTGRES_CAPPED_COUNT
+    with db.engine.connect() as connection:
+        return [
+            int(
+                connection.scalar(
+                    statement, {"query": q.fts5, "any_terms": q.any_terms or "", "cap": cap}
+                )
+                or 0
+            )
+            for q in queries
+        ]
