@@ -13,7 +13,7 @@ from paperwire.search.keyword import STOPWORDS, Term
 # the constant of Cormack et al. (2009); docs/search.md has the measured effect of both.
 RRF_K = 60
 KEYWORD_WEIGHT = 1.0
-SEMANTIC_WEIGHT = 1.0
+SEMANTIC_WEIGHT = 0.5
 SNIPPET_WORDS = 40
 T = TypeVar("T", bound=Hashable)
 
