@@ -36,9 +36,9 @@ def test_db_upgrade_then_status(env: dict[str, str]) -> None:
     code, out, _ = run("db", "status")
     assert code == 0 and "behind: run `paperwire db upgrade`" in out
     code, out, _ = run("db", "upgrade")
-    assert code == 0 and "upgraded from empty to 0004" in out
+    assert code == 0 and "upgraded from empty to 0006" in out
     code, out, _ = run("db", "upgrade")
-    assert "already at 0004" in out
+    assert "already at 0006" in out
     assert "up to date" in run("db", "status")[1]
 
 

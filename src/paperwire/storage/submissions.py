@@ -1,0 +1,57 @@
+"""Papers users submitted: who, when, and the day whose list they join."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from paperwire.storage.counters import COMMUNITY_COUNTER, count_change, dialect_insert
+from paperwire.storage.database import Database
+from paperwire.storage.schema import papers, submissions, users
+from paperwire.storage.votes import paper_key
+
+
+def add_submission(db: Database, user_id: int, arxiv_id: str, listing_day: date) -> bool:
+    """Record a submission; False when the paper was already submitted (by anyone)."""
+    with db.write() as connection:
+        paper_id = paper_key(connection, arxiv_id)
+        values = {
+            "paper_id": paper_id,
+            "user_id": user_id,
+            "listing_day": listing_day,
+            "submitted_at": datetime.now(UTC),
+        }
+        insert = dialect_insert(connection, submissions).values(values)
+        added = connection.execute(insert.on_conflict_do_nothing()).rowcount == 1
+        if added:
+            count_change(connection, COMMUNITY_COUNTER)
+    return added
+
+
+def submitters_of(db: Database, arxiv_ids: Sequence[str]) -> dict[str, str]:
+    """The username that submitted each of these papers, for those that were submitted."""
+    if not arxiv_ids:
+        return {}
+    query = (
+        select(papers.c.arxiv_id, users.c.username)
+        .join(submissions, submissions.c.paper_id == papers.c.id)
+        .join(users, users.c.id == submissions.c.user_id)
+        .where(papers.c.arxiv_id.in_(list(arxiv_ids)))
+    )
+    with db.engine.connect() as connection:
+        return {row[0]: row[1] for row in connection.execute(query)}
+
+
+def submitted_by(db: Database, user_id: int, limit: int) -> list[str]:
+    """The arXiv ids a user submitted, most recent first."""
+    query = (
+        select(papers.c.arxiv_id)
+        .join(submissions, submissions.c.paper_id == papers.c.id)
+        .where(submissions.c.user_id == user_id)
+        .order_by(submissions.c.submitted_at.desc())
+        .limit(limit)
+    )
+    with db.engine.connect() as connection:
+        return list(connection.scalars(query))
