@@ -9,7 +9,15 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from paperwire import __version__
-from paperwire.cli import arxiv_cmd, config_cmd, db_cmd, ingest_cmd, search_cmd, serve_cmd
+from paperwire.cli import (
+    arxiv_cmd,
+    config_cmd,
+    db_cmd,
+    ingest_cmd,
+    search_cmd,
+    serve_cmd,
+    users_cmd,
+)
 from paperwire.config import Settings
 
 
@@ -40,6 +48,7 @@ ingest_cmd.ingest.add_command(arxiv_cmd.ingest_arxiv)
 ingest_cmd.ingest.add_command(arxiv_cmd.ingest_status)
 cli.add_command(config_cmd.config)
 cli.add_command(search_cmd.search)
+cli.add_command(users_cmd.users)
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ def add_comment(db: Database, user_id: int, arxiv_id: str, body: str) -> int:
         lock_stats(connection, paper_id)
         values = {"paper_id": paper_id, "user_id": user_id, "body": body}
         inserted = connection.execute(
-            comments.insert().values(values, created_at=datetime.now(UTC))
+            comments.insert().values(values | {"created_at": datetime.now(UTC)})
         ).inserted_primary_key
         _recount(connection, paper_id, +1)
     assert inserted is not None

@@ -24,7 +24,8 @@ def add_submission(db: Database, user_id: int, arxiv_id: str, listing_day: date)
             "submitted_at": datetime.now(UTC),
         }
         insert = dialect_insert(connection, submissions).values(values)
-        added = connection.execute(insert.on_conflict_do_nothing()).rowcount == 1
+        statement = insert.on_conflict_do_nothing().returning(submissions.c.paper_id)
+        added = connection.execute(statement).first() is not None
         if added:
             count_change(connection, COMMUNITY_COUNTER)
     return added
