@@ -5,14 +5,15 @@ from __future__ import annotations
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from factories import add_user, make_paper
 
 from paperwire.storage import Database
 from paperwire.storage.counters import COMMUNITY_COUNTER, counter_value
-from paperwire.storage.papers import trending_candidates, upsert_papers
+from paperwire.storage.papers import upsert_papers
+from paperwire.storage.trending import trending_page
 from paperwire.storage.votes import (
     UnknownPaper,
     cast_vote,
@@ -76,12 +77,18 @@ def test_decayed_weight_halves_per_half_life_and_withdrawals_remove_their_weight
     start = datetime(2026, 11, 1, 12, tzinfo=UTC)
     _vote(db, alice.id, paper.arxiv_id, True, now=start)
     _vote(db, bob.id, paper.arxiv_id, True, now=start + timedelta(hours=72))
-    (candidate,) = trending_candidates(db, paper.listing_day, paper.listing_day)  # type: ignore[arg-type]
-    assert candidate.votes == 2
-    assert candidate.decayed_votes == pytest.approx(1.5)  # alice's vote is one half-life old
+    assert _score(db, paper.listing_day, start + timedelta(hours=72)) == pytest.approx(1.5)
     _vote(db, alice.id, paper.arxiv_id, False, now=start + timedelta(hours=144))
-    (candidate,) = trending_candidates(db, paper.listing_day, paper.listing_day)  # type: ignore[arg-type]
-    assert candidate.decayed_votes == pytest.approx(0.5)  # only bob's, one half-life old
+    # Only bob's vote is left, one half-life old; alice's took its own weight with it.
+    assert _score(db, paper.listing_day, start + timedelta(hours=144)) == pytest.approx(0.5)
+
+
+def _score(db: Database, day: date | None, now: datetime) -> float:
+    assert day is not None
+    entries, _total = trending_page(
+        db, day, day, anchor=day, now=now, half_life_hours=HALF_LIFE_HOURS, limit=1, offset=0
+    )
+    return entries[0].score
 
 
 def test_hourly_buckets_give_recent_gains_and_daily_history(db: Database) -> None:

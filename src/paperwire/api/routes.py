@@ -24,10 +24,10 @@ from paperwire.ranking.calendar import (
     parse_period,
     period_of,
 )
-from paperwire.ranking.trending import rank_trending
 from paperwire.search.keyword import InvalidQuery, search_papers
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
+from paperwire.storage import trending as trending_store
 from paperwire.web.http_cache import cached_body, conditional_response
 from paperwire.web.views import database
 
@@ -110,10 +110,17 @@ def _requested_period(
 def _trending_in(
     db: Database, period: Period, settings: Settings, page: int, limit: int
 ) -> list[Paper]:
-    anchor = min(period.end, newest_listing_day(datetime.now(UTC)))
-    candidates = paper_store.trending_candidates(db, period.start, period.end)
-    ranked = rank_trending(candidates, anchor, settings.trending_half_life_hours)
-    shown = ranked[page * limit : (page + 1) * limit]
+    now = datetime.now(UTC)
+    shown, _total = trending_store.trending_page(
+        db,
+        period.start,
+        period.end,
+        anchor=min(period.end, newest_listing_day(now)),
+        now=now,
+        half_life_hours=settings.trending_half_life_hours,
+        limit=limit,
+        offset=page * limit,
+    )
     return paper_store.papers_by_ids(db, [entry.arxiv_id for entry in shown])
 
 

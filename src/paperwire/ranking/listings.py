@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from paperwire.papers import Paper
 from paperwire.ranking.calendar import Period, period_of
-from paperwire.ranking.trending import TrendingEntry, explain, rank_trending
+from paperwire.ranking.trending import TrendingEntry, explain
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
+from paperwire.storage import trending as trending_store
 from paperwire.storage import votes as vote_store
 
 GAIN_WINDOW_HOURS = 24
@@ -116,18 +117,25 @@ def ranked_window(
     half_life_hours: float,
     window_days: int,
 ) -> TrendingList:
-    """One page of the papers listed from since to anchor, best trending score first, with
-    the votes each gained in the last 24 hours (read for the shown page only)."""
+    """One page of the papers listed from since to anchor, best trending score first (scored
+    and sorted in SQL), with the votes each gained in the last 24 hours (shown page only)."""
     now = datetime.now(UTC)
-    candidates = paper_store.trending_candidates(db, since, anchor)
-    ranked = rank_trending(candidates, anchor, half_life_hours, now)
-    shown = ranked[(page - 1) * page_size : page * page_size]
+    shown, total = trending_store.trending_page(
+        db,
+        since,
+        anchor,
+        anchor=anchor,
+        now=now,
+        half_life_hours=half_life_hours,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
     ids = [e.arxiv_id for e in shown]
     by_id = {p.arxiv_id: p for p in paper_store.papers_by_ids(db, ids)}
     return TrendingList(
         anchor=anchor,
         entries=[(by_id[e.arxiv_id], e) for e in shown if e.arxiv_id in by_id],
-        page=PageOf(page, page_size, len(ranked)),
+        page=PageOf(page, page_size, total),
         window_days=window_days,
         gains=vote_store.gains_since(db, ids, now - timedelta(hours=GAIN_WINDOW_HOURS)),
     )

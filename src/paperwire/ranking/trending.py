@@ -69,7 +69,11 @@ def rank_trending(
     half_life_hours: float,
     now: datetime | None = None,
 ) -> list[TrendingEntry]:
-    """Candidates best first: by score, then upvotes, then the newer paper, then id."""
+    """Candidates best first: by score, then upvotes, then the newer paper, then id.
+
+    The reference definition in Python; pages use storage.trending, which computes the
+    same ranking in SQL (a test holds the two equal on both databases).
+    """
     moment = now or datetime.now(UTC)
     entries = [
         (

@@ -11,7 +11,6 @@ from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
-from paperwire.ranking.trending import TrendingCandidate
 from paperwire.storage.counters import PAPERS_COUNTER, count_change
 from paperwire.storage.database import Database
 from paperwire.storage.schema import change_counters, paper_stats, papers, submissions
@@ -213,42 +212,6 @@ def papers_before(db: Database, position: tuple[date, str] | None, limit: int) -
     with db.engine.connect() as connection:
         ids = list(connection.scalars(query))
     return papers_by_ids(db, ids)
-
-
-def trending_candidates(db: Database, since: date, until: date) -> list[TrendingCandidate]:
-    """Papers listed from since to until with imported upvotes or votes cast here: the input
-    of the trending score, one indexed range of listing days (never a scan of all votes)."""
-    query = (
-        select(
-            papers.c.arxiv_id,
-            papers.c.imported_upvotes,
-            papers.c.listing_day,
-            papers.c.published_at,
-            paper_stats.c.votes,
-            paper_stats.c.decayed,
-            paper_stats.c.decayed_at,
-        )
-        .outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.id)
-        .where(
-            papers.c.listing_day.between(since, until),
-            (papers.c.imported_upvotes > 0) | (paper_stats.c.votes > 0),
-        )
-    )
-    with db.engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return [_candidate(row, since) for row in rows]
-
-
-def _candidate(row: Sequence[Any], since: date) -> TrendingCandidate:
-    return TrendingCandidate(
-        arxiv_id=row[0],
-        upvotes=row[1],
-        listing_day=_as_date(row[2]) or since,
-        published_at=_as_utc(row[3]),
-        votes=int(row[4] or 0),
-        decayed_votes=float(row[5] or 0.0),
-        decayed_at=_as_utc(row[6]),
-    )
 
 
 def _select_papers(
