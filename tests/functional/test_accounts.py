@@ -182,3 +182,13 @@ def test_script_in_a_username_is_refused_and_echoed_escaped(url: str) -> None:
         response = mallory.post("/signup", form)
         assert response.status_code == 400
         assert evil not in response.text and "&lt;script&gt;" in response.text
+
+
+def test_account_page_asks_to_log_in_and_comes_back(url: str) -> None:
+    with people(url, "alice") as (alice,):
+        response = alice.client.get("/account")
+        assert (
+            response.status_code == 303 and response.headers["location"] == "/login?next=/account"
+        )
+        alice.sign_up()
+        assert "Change your password" in alice.page("/account")

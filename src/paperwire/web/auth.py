@@ -163,6 +163,11 @@ def local_path(target: str | None, default: str = "/") -> str:
 
 
 def login_url(request: Request) -> str:
-    back = request.headers.get("referer", "")
-    path = back.split(str(request.base_url).rstrip("/"), 1)[-1] if back else "/"
+    """The log-in page, returning afterwards to the page asked for (GET) or the page the
+    form was on (POST)."""
+    if request.method == "GET":
+        path = request.url.path
+    else:
+        back = request.headers.get("referer", "")
+        path = back.split(str(request.base_url).rstrip("/"), 1)[-1] if back else "/"
     return f"/login?next={quote(local_path(path), safe='/')}"
