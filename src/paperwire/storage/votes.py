@@ -70,26 +70,35 @@ def _cast(
     wanted = cast_at is None if up is None else up
     if wanted == (cast_at is not None):
         return VoteResult(wanted, int(stats.votes))
-    if wanted:
+    if cast_at is None:
         connection.execute(
             votes.insert().values(user_id=user_id, paper_id=paper_id, created_at=now)
         )
         weight = 1.0
     else:
-        assert cast_at is not None  # withdrawing: there is a vote
         connection.execute(delete(votes).where(where))
         weight = -vote_weight(_utc(cast_at), now, half_life_hours)
-    count = int(stats.votes) + (1 if wanted else -1)
+    count = _count_vote(connection, stats, weight, half_life_hours, now)
+    count_change(connection, COMMUNITY_COUNTER)
+    return VoteResult(wanted, count)
+
+
+def _count_vote(
+    connection: Connection, stats: Any, weight: float, half_life_hours: float, now: datetime
+) -> int:
+    """Apply one vote (weight +1) or withdrawal (minus its current weight) to the paper's
+    aggregates and its bucket of the hour; the new vote count."""
+    delta = 1 if weight > 0 else -1
+    count = int(stats.votes) + delta
     since = _utc(stats.decayed_at) if stats.decayed_at is not None else None
     carried = decayed(float(stats.decayed), since, now, half_life_hours)
     connection.execute(
         update(paper_stats)
-        .where(paper_stats.c.paper_id == paper_id)
+        .where(paper_stats.c.paper_id == stats.paper_id)
         .values(votes=count, decayed=max(0.0, carried + weight) if count else 0.0, decayed_at=now)
     )
-    _add_to_bucket(connection, paper_id, now, 1 if wanted else -1)
-    count_change(connection, COMMUNITY_COUNTER)
-    return VoteResult(wanted, count)
+    _add_to_bucket(connection, stats.paper_id, now, delta)
+    return count
 
 
 def paper_key(connection: Connection, arxiv_id: str) -> int:
