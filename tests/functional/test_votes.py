@@ -132,3 +132,19 @@ def test_votes_are_rate_limited_per_user(db: Database, tmp_path: Path) -> None:
         alice.sign_up()
         codes = [alice.vote(TOP, up=None).status_code for _ in range(3)]
         assert codes == [303, 303, 429]
+
+
+def test_api_counts_votes_and_comments_at_once(url: str) -> None:
+    with people(url, "alice", "bob") as (alice, bob):
+        before = bob.client.get(f"/api/daily_papers?date={TODAY}").json()
+        assert [item["paper"]["upvotes"] for item in before][:2] == [5, 4]  # cached now
+        alice.sign_up()
+        alice.vote(SECOND)
+        alice.vote(TOP, up="1")
+        alice.post("/comments", {"paper": SECOND, "body": "worth reading"})
+        daily = bob.client.get(f"/api/daily_papers?date={TODAY}").json()
+        assert [(i["paper"]["id"], i["paper"]["upvotes"], i["numComments"]) for i in daily] == [
+            (TOP, 6, 0),
+            (SECOND, 5, 1),
+        ]
+        assert bob.client.get(f"/api/papers/{SECOND}").json()["upvotes"] == 5

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from paperwire.api.http import RateLimit, json_bytes
-from paperwire.api.shapes import daily_item, paper_object, search_item
+from paperwire.api.shapes import NO_STATS, daily_item, paper_object, search_item
 from paperwire.config import Settings
 from paperwire.papers import Paper, is_arxiv_id
 from paperwire.ranking import listings
@@ -28,6 +28,8 @@ from paperwire.search.keyword import InvalidQuery, search_papers
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
 from paperwire.storage import trending as trending_store
+from paperwire.storage import votes as vote_store
+from paperwire.storage.votes import PaperStats
 from paperwire.web.http_cache import cached_body, conditional_response
 from paperwire.web.views import database
 
@@ -81,7 +83,8 @@ def daily_papers(
                 offset=p * limit,
                 newest_first=sort == "publishedAt",
             )
-        return [daily_item(paper) for paper in papers]
+        stats = _stats(db, papers)
+        return [daily_item(paper, stats.get(paper.arxiv_id, NO_STATS)) for paper in papers]
 
     return _respond(request, build)
 
@@ -136,7 +139,16 @@ def search(
             hits = search_papers(database(request), q, limit=limit)
         except InvalidQuery as error:
             raise HTTPException(422, str(error)) from None
-        return [search_item(h.paper, h.highlighted_title, h.highlighted_summary) for h in hits]
+        stats = _stats(database(request), [hit.paper for hit in hits])
+        return [
+            search_item(
+                h.paper,
+                h.highlighted_title,
+                h.highlighted_summary,
+                stats.get(h.paper.arxiv_id, NO_STATS),
+            )
+            for h in hits
+        ]
 
     return _respond(request, build)
 
@@ -148,8 +160,14 @@ def papers_by_date(
     limit: Limit = 50,
 ) -> Response:
     """Follow the `Link: <…>; rel="next"` header (or `nextCursor`) to the next page."""
-    papers = paper_store.papers_before(database(request), _decode_cursor(cursor), limit)
-    response = _respond(request, lambda: [paper_object(paper) for paper in papers])
+    db = database(request)
+    papers = paper_store.papers_before(db, _decode_cursor(cursor), limit)
+
+    def build() -> list[dict[str, Any]]:
+        stats = _stats(db, papers)
+        return [paper_object(paper, stats.get(paper.arxiv_id, NO_STATS)) for paper in papers]
+
+    response = _respond(request, build)
     if len(papers) == limit and papers[-1].listing_day is not None:
         following = _encode_cursor(papers[-1].listing_day, papers[-1].arxiv_id)
         url = request.url.include_query_params(cursor=following)
@@ -176,4 +194,10 @@ def paper(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Re
     found = paper_store.get_paper(database(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
     if found is None:
         raise HTTPException(404, f"no paper with the id {arxiv_id[:64]!r}")
-    return _respond(request, lambda: paper_object(found))
+    stats = _stats(database(request), [found])
+    return _respond(request, lambda: paper_object(found, stats.get(found.arxiv_id, NO_STATS)))
+
+
+def _stats(db: Database, papers: list[Paper]) -> dict[str, PaperStats]:
+    """Votes cast here and visible comments of the papers that have any."""
+    return vote_store.stats_for(db, [paper.arxiv_id for paper in papers])

@@ -6,9 +6,10 @@ import json
 
 import click
 
-from paperwire.api.shapes import search_item
+from paperwire.api.shapes import NO_STATS, search_item
 from paperwire.cli.common import database, settings_from
 from paperwire.search.keyword import InvalidQuery, search_papers
+from paperwire.storage.votes import stats_for
 
 
 @click.command()
@@ -24,8 +25,17 @@ def search(context: click.Context, query: str, limit: int, as_json: bool) -> Non
             hits = search_papers(db, query, limit=limit)
         except InvalidQuery as error:
             raise click.UsageError(str(error)) from None
+        stats = stats_for(db, [hit.paper.arxiv_id for hit in hits])
     if as_json:
-        items = [search_item(h.paper, h.highlighted_title, h.highlighted_summary) for h in hits]
+        items = [
+            search_item(
+                h.paper,
+                h.highlighted_title,
+                h.highlighted_summary,
+                stats.get(h.paper.arxiv_id, NO_STATS),
+            )
+            for h in hits
+        ]
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     if not hits:

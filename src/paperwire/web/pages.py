@@ -21,7 +21,6 @@ from paperwire.ranking.calendar import (
 from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, SearchHit, search_papers
 from paperwire.storage import papers as paper_store
 from paperwire.storage import votes as vote_store
-from paperwire.storage.counters import COMMUNITY_COUNTER, counter_value
 from paperwire.web import auth, views
 from paperwire.web.community_view import community_view
 from paperwire.web.http_cache import cached_body
@@ -41,8 +40,7 @@ def _cached(request: Request, build: Callable[[], HTMLResponse], *key: Hashable)
     it was built. A logged-in viewer's pages (their votes, their CSRF token) are their own."""
     session = auth.current_session(request)
     viewer = session.nonce if session is not None and auth.current_user(request) else None
-    community = counter_value(views.database(request), COMMUNITY_COUNTER)
-    body, _change = cached_body(request, lambda: bytes(build().body), *key, community, viewer)
+    body, _change = cached_body(request, lambda: bytes(build().body), *key, viewer)
     return HTMLResponse(body)
 
 
