@@ -44,6 +44,12 @@ def _cached(request: Request, build: Callable[[], HTMLResponse], *key: Hashable)
     return HTMLResponse(body)
 
 
+def _hour(sort: str = "trending") -> str | None:
+    """For pages ranked by the trending score: the current hour, so that a cached page is
+    rebuilt at least hourly as votes age and leave the last 24 hours."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H") if sort == "trending" else None
+
+
 @router.get("/", response_class=HTMLResponse, summary="The latest day that has papers")
 def front_page(request: Request, page: PageNumber = 1) -> Response:
     return _cached(request, lambda: _front_page(request, page))
@@ -67,7 +73,7 @@ def day_page(
     request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
 ) -> Response:
     period = views.period_from("day", label)
-    return _cached(request, lambda: _period_page(request, period, page, sort=sort))
+    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
 
 
 @router.get("/papers/week/{label}", response_class=HTMLResponse, summary="One ISO week")
@@ -75,7 +81,7 @@ def week_page(
     request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
 ) -> Response:
     period = views.period_from("week", label)
-    return _cached(request, lambda: _period_page(request, period, page, sort=sort))
+    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
 
 
 @router.get("/papers/month/{label}", response_class=HTMLResponse, summary="One month")
@@ -83,13 +89,13 @@ def month_page(
     request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
 ) -> Response:
     period = views.period_from("month", label)
-    return _cached(request, lambda: _period_page(request, period, page, sort=sort))
+    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
 
 
 @router.get("/papers/trending", response_class=HTMLResponse, summary="Trending papers")
 def trending_page(request: Request, page: PageNumber = 1) -> Response:
     today = newest_listing_day(datetime.now(UTC))
-    return _cached(request, lambda: _trending_page(request, page, today), today)
+    return _cached(request, lambda: _trending_page(request, page, today), today, _hour())
 
 
 def _trending_page(request: Request, page: int, today: date) -> HTMLResponse:
