@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.community import accounts
@@ -119,20 +119,24 @@ def reset_request_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/reset")
-def reset_request(request: Request, form: Form) -> Response:
+def reset_request(request: Request, form: Form, background: BackgroundTasks) -> Response:
+    """The same answer, as fast, whether or not an account uses the address: the lookup
+    and the e-mail happen after the response."""
     auth.check_limit(request, "login")
     configured = settings(request)
+    background.add_task(_send_reset_link, request, form.get("email").strip(), base_url(request))
+    notice = RESET_SENT.format(minutes=configured.password_reset_minutes)
+    return form_page(request, "reset_request.html", {"notice": notice})
+
+
+def _send_reset_link(request: Request, email: str, site: str) -> None:
     mailer: Mailer = request.app.state.new_mailer()
     try:
-        accounts.send_reset_link(
-            database(request), configured, mailer, form.get("email").strip(), base_url(request)
-        )
-    except MailError as error:  # the same answer either way: nothing tells who has an account
+        accounts.send_reset_link(database(request), settings(request), mailer, email, site)
+    except MailError as error:
         log.error("password reset e-mail not sent: %s", error)
     finally:
         mailer.close()
-    notice = RESET_SENT.format(minutes=configured.password_reset_minutes)
-    return form_page(request, "reset_request.html", {"notice": notice})
 
 
 @router.get("/reset/{token}", response_class=HTMLResponse)
