@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from paperwire.storage.counters import COMMUNITY_COUNTER, count_change, dialect_insert
 from paperwire.storage.database import Database
-from paperwire.storage.schema import papers, submissions, users
+from paperwire.storage.schema import papers, submissions
 from paperwire.storage.votes import paper_key
 
 
@@ -29,20 +28,6 @@ def add_submission(db: Database, user_id: int, arxiv_id: str, listing_day: date)
         if added:
             count_change(connection, COMMUNITY_COUNTER)
     return added
-
-
-def submitters_of(db: Database, arxiv_ids: Sequence[str]) -> dict[str, str]:
-    """The username that submitted each of these papers, for those that were submitted."""
-    if not arxiv_ids:
-        return {}
-    query = (
-        select(papers.c.arxiv_id, users.c.username)
-        .join(submissions, submissions.c.paper_id == papers.c.id)
-        .join(users, users.c.id == submissions.c.user_id)
-        .where(papers.c.arxiv_id.in_(list(arxiv_ids)))
-    )
-    with db.engine.connect() as connection:
-        return {row[0]: row[1] for row in connection.execute(query)}
 
 
 def submitted_by(db: Database, user_id: int, limit: int) -> list[str]:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from paperwire.ranking.trending import decayed, vote_weight
 from paperwire.storage.counters import COMMUNITY_COUNTER, count_change, dialect_insert
 from paperwire.storage.database import Database
-from paperwire.storage.schema import paper_stats, papers, vote_buckets, votes
+from paperwire.storage.schema import paper_stats, papers, submissions, users, vote_buckets, votes
 
 _ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -134,19 +134,25 @@ def _add_to_bucket(connection: Connection, paper_id: int, now: datetime, delta: 
 class PaperStats:
     votes: int = 0
     comments: int = 0
+    submitter: str | None = None  # the username that submitted the paper, if one did
 
 
 def stats_for(db: Database, arxiv_ids: Sequence[str]) -> dict[str, PaperStats]:
-    """Votes cast here and visible comments of each paper that has any."""
+    """Votes cast here, visible comments and submitter of each paper that has any: one query."""
     if not arxiv_ids:
         return {}
     query = (
-        select(papers.c.arxiv_id, paper_stats.c.votes, paper_stats.c.comments)
-        .join(paper_stats, paper_stats.c.paper_id == papers.c.id)
+        select(papers.c.arxiv_id, paper_stats.c.votes, paper_stats.c.comments, users.c.username)
+        .outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.id)
+        .outerjoin(submissions, submissions.c.paper_id == papers.c.id)
+        .outerjoin(users, users.c.id == submissions.c.user_id)
         .where(papers.c.arxiv_id.in_(list(arxiv_ids)))
     )
     with db.engine.connect() as connection:
-        return {row[0]: PaperStats(int(row[1]), int(row[2])) for row in connection.execute(query)}
+        return {
+            row[0]: PaperStats(int(row[1] or 0), int(row[2] or 0), row[3])
+            for row in connection.execute(query)
+        }
 
 
 def voted_among(db: Database, user_id: int, arxiv_ids: Sequence[str]) -> set[str]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from fastapi import Request
 
 from paperwire.papers import Paper
-from paperwire.storage import submissions as submission_store
 from paperwire.storage import votes as vote_store
 from paperwire.storage.users import User
 from paperwire.storage.votes import PaperStats
@@ -25,7 +24,6 @@ class CommunityView:
     back: str  # where a vote without JavaScript returns to
     stats: dict[str, PaperStats] = field(default_factory=dict)
     voted: set[str] = field(default_factory=set)
-    submitters: dict[str, str] = field(default_factory=dict)
 
     def upvotes(self, paper: Paper) -> int:
         """Imported upvotes plus the votes cast here."""
@@ -38,7 +36,7 @@ class CommunityView:
         return paper.arxiv_id in self.voted
 
     def submitter(self, paper: Paper) -> str | None:
-        return self.submitters.get(paper.arxiv_id)
+        return self.stats.get(paper.arxiv_id, PaperStats()).submitter
 
 
 def community_view(request: Request, papers: Sequence[Paper]) -> CommunityView:
@@ -52,5 +50,4 @@ def community_view(request: Request, papers: Sequence[Paper]) -> CommunityView:
         back=back,
         stats=vote_store.stats_for(db, ids),
         voted=vote_store.voted_among(db, viewer.id, ids) if viewer else set(),
-        submitters=submission_store.submitters_of(db, ids),
     )
