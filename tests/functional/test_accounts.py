@@ -203,3 +203,20 @@ def test_account_page_asks_to_log_in_and_comes_back(url: str) -> None:
         )
         alice.sign_up()
         assert "Change your password" in alice.page("/account")
+
+
+def test_reset_links_never_follow_a_forged_host_header(db: Database, tmp_path: Path) -> None:
+    with (
+        running_smtp_server() as smtp,
+        community_server(db, tmp_path, smtp_url=smtp.url) as base,
+        people(base, "alice", "mallory") as (alice, mallory),
+    ):
+        alice.sign_up()
+        forged = {"Host": "evil.example"}
+        response = mallory.post("/reset", {"email": "alice@example.org"}, headers=forged)
+        assert response.status_code == 200
+        mallory.post("/reset", {"email": "alice@example.org"})  # loopback: a real request
+        _mail_to(smtp, "alice@example.org")
+        time.sleep(0.3)  # time for a mail of the forged request, were there one
+        (mail,) = smtp.handler.to("alice@example.org")
+        assert "evil.example" not in str(mail.get_content())
