@@ -247,9 +247,9 @@ def papers_on(db: Database, day: date) -> int:
         return int(connection.scalar(query, {"day": day.isoformat()}) or 0)
 
 
-def trending_items(db: Database, settings: Settings) -> int:
-    """How many upvoted papers the trending page ranks, as the server will see it."""
-    found = listings.trending_list(
+def first_trending_page(db: Database, settings: Settings) -> listings.TrendingList:
+    """The first page of the trending list, as the server will see it."""
+    return listings.trending_list(
         db,
         today=datetime.now(UTC).date(),
         page=1,
@@ -257,7 +257,11 @@ def trending_items(db: Database, settings: Settings) -> int:
         window_days=settings.trending_window_days,
         half_life_hours=settings.trending_half_life_hours,
     )
-    return found.page.total_items
+
+
+def trending_items(db: Database, settings: Settings) -> int:
+    """How many upvoted papers the trending page ranks."""
+    return first_trending_page(db, settings).page.total_items
 
 
 def sample_paper_ids(db: Database, size: int) -> list[str]:

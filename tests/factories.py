@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from paperwire.community.accounts import hash_password
 from paperwire.papers import Paper
+from paperwire.storage import Database
+from paperwire.storage.users import User, insert_user
 
 TEST_DATA = Path(__file__).parent / "data"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -44,3 +47,19 @@ def make_paper(**overrides: Any) -> Paper:
     }
     values.update(overrides)
     return Paper(**values)
+
+
+PASSWORD = "correct horse battery"  # the password of every persona made with a password
+
+
+def add_user(db: Database, username: str, *, admin: bool = False, password: bool = False) -> User:
+    """A stored account named username (username@example.org). Hashing costs time, so only
+    accounts that log in are given the real hash of PASSWORD."""
+    password_hash = hash_password(PASSWORD) if password else "$argon2id$v=19$m=65536,t=3,p=4$x$x"
+    return insert_user(
+        db,
+        username=username,
+        email=f"{username}@example.org",
+        password_hash=password_hash,
+        is_admin=admin,
+    )

@@ -179,6 +179,43 @@ class Settings(BaseSettings):
         description="Confirmation e-mails one address may be sent per day; 0: no limit.",
     )
 
+    session_days: int = Field(
+        default=30, ge=1, le=365, description="How long a log-in lasts without a new log-in."
+    )
+    password_reset_minutes: int = Field(
+        default=60, ge=5, le=7 * 24 * 60, description="How long a password-reset link works."
+    )
+    signup_limit_per_hour: int = Field(
+        default=5, ge=0, le=1_000_000, description="Sign-ups per client address per hour; 0: none."
+    )
+    login_limit_per_minute: int = Field(
+        default=10,
+        ge=0,
+        le=1_000_000,
+        description="Log-in and reset attempts per client address per minute; 0: no limit.",
+    )
+    vote_limit_per_minute: int = Field(
+        default=60, ge=0, le=1_000_000, description="Votes per user per minute; 0: no limit."
+    )
+    comment_limit_per_hour: int = Field(
+        default=30, ge=0, le=1_000_000, description="Comments per user per hour; 0: no limit."
+    )
+    submission_limit_per_day: int = Field(
+        default=10, ge=0, le=1_000_000, description="Paper submissions per user per day; 0: none."
+    )
+    submission_max_age_days: int = Field(
+        default=14,
+        ge=1,
+        le=3650,
+        description="Oldest paper (days since its first version) that may be submitted.",
+    )
+    max_form_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        le=10_485_760,
+        description="Largest request body accepted; larger ones are refused with 413.",
+    )
+
     @field_validator("harvest_categories", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

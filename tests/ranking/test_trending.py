@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from paperwire.ranking.trending import TrendingCandidate, rank_trending, trending_score
+from paperwire.ranking.trending import (
+    TrendingCandidate,
+    candidate_score,
+    decayed,
+    explain,
+    rank_trending,
+    trending_score,
+)
 
 ANCHOR = date(2024, 4, 8)
 
@@ -40,3 +47,18 @@ def test_ties_go_to_more_upvotes_then_newer_submission_then_id() -> None:
     ranked = rank_trending(candidates, ANCHOR, 72)
     assert [e.arxiv_id for e in ranked] == ["d", "c", "a", "b"]
     assert ranked[0].age_days == 3
+
+
+def test_cast_votes_decay_by_their_own_age_and_add_to_imported_upvotes() -> None:
+    now = datetime(2026, 6, 18, 12, tzinfo=UTC)
+    assert decayed(4.0, now - timedelta(hours=72), now, 72) == 2.0
+    assert decayed(4.0, None, now, 72) == 4.0
+    fresh = TrendingCandidate("a", 0, date(2026, 6, 18), None, 3, 3.0, now)
+    stale = TrendingCandidate("b", 8, date(2026, 6, 15), None)
+    anchor = date(2026, 6, 18)
+    assert candidate_score(fresh, anchor, now, 72) == 3.0
+    assert candidate_score(stale, anchor, now, 72) == 4.0
+    (first, second) = rank_trending([fresh, stale], anchor, 72, now)
+    assert (first.arxiv_id, second.arxiv_id) == ("b", "a")
+    assert explain(second, 3) == "+3 upvotes in the last 24 h · 3 upvotes, listed on the latest day"
+    assert explain(first, 0) == "8 upvotes, listed 3 days earlier"

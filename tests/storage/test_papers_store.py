@@ -19,7 +19,6 @@ from paperwire.storage.papers import (
     papers_listed_between,
     papers_version,
     previous_listing_day,
-    trending_candidates,
     upsert_papers,
 )
 
@@ -115,22 +114,6 @@ def test_neighbouring_days_skip_days_without_papers(db: Database) -> None:
 def test_empty_database_has_no_latest_day(db: Database) -> None:
     assert latest_listing_day(db) is None
     assert papers_listed_between(db, date(2024, 1, 1), date(2024, 12, 31), limit=5) == ([], 0)
-
-
-def test_trending_candidates_are_recent_and_upvoted(db: Database) -> None:
-    upsert_papers(
-        db,
-        [
-            make_paper(arxiv_id="2404.00010", listing_day=date(2024, 4, 8), imported_upvotes=5),
-            make_paper(arxiv_id="2404.00011", listing_day=date(2024, 4, 8), imported_upvotes=0),
-            make_paper(arxiv_id="2403.00012", listing_day=date(2024, 3, 1), imported_upvotes=50),
-            make_paper(arxiv_id="2404.00013", listing_day=date(2024, 4, 9), imported_upvotes=50),
-        ],
-    )
-    found = trending_candidates(db, since=date(2024, 3, 26), until=date(2024, 4, 8))
-    assert [(c.arxiv_id, c.upvotes, c.listing_day) for c in found] == [
-        ("2404.00010", 5, date(2024, 4, 8))
-    ]
 
 
 def test_papers_by_ids_keeps_the_requested_order(db: Database) -> None:

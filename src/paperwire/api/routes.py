@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from paperwire.api.http import RateLimit, json_bytes
-from paperwire.api.shapes import daily_item, paper_object, search_item
+from paperwire.api.shapes import NO_STATS, daily_item, paper_object, search_item
 from paperwire.config import Settings
 from paperwire.papers import Paper, is_arxiv_id
 from paperwire.ranking import listings
@@ -24,12 +24,14 @@ from paperwire.ranking.calendar import (
     parse_period,
     period_of,
 )
-from paperwire.ranking.trending import rank_trending
 from paperwire.search.engine import MAX_SIMILAR, SearchMode
 from paperwire.search.keyword import InvalidQuery
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
+from paperwire.storage import trending as trending_store
+from paperwire.storage import votes as vote_store
 from paperwire.storage.embeddings import embeddings_seq
+from paperwire.storage.votes import PaperStats
 from paperwire.web.http_cache import cached_body, conditional_response
 from paperwire.web.views import database, search_filter, searcher
 
@@ -83,7 +85,8 @@ def daily_papers(
                 offset=p * limit,
                 newest_first=sort == "publishedAt",
             )
-        return [daily_item(paper) for paper in papers]
+        stats = _stats(db, papers)
+        return [daily_item(paper, stats.get(paper.arxiv_id, NO_STATS)) for paper in papers]
 
     return _respond(request, build)
 
@@ -112,10 +115,17 @@ def _requested_period(
 def _trending_in(
     db: Database, period: Period, settings: Settings, page: int, limit: int
 ) -> list[Paper]:
-    anchor = min(period.end, newest_listing_day(datetime.now(UTC)))
-    candidates = paper_store.trending_candidates(db, period.start, period.end)
-    ranked = rank_trending(candidates, anchor, settings.trending_half_life_hours)
-    shown = ranked[page * limit : (page + 1) * limit]
+    now = datetime.now(UTC)
+    shown, _total = trending_store.trending_page(
+        db,
+        period.start,
+        period.end,
+        anchor=min(period.end, newest_listing_day(now)),
+        now=now,
+        half_life_hours=settings.trending_half_life_hours,
+        limit=limit,
+        offset=page * limit,
+    )
     return paper_store.papers_by_ids(db, [entry.arxiv_id for entry in shown])
 
 
@@ -141,7 +151,16 @@ def search(
             hits = found.search(q, mode=mode, where=where, limit=limit, offset=p * limit)
         except InvalidQuery as error:
             raise HTTPException(422, str(error)) from None
-        return [search_item(h.paper, h.highlighted_title, h.highlighted_summary) for h in hits]
+        stats = _stats(database(request), [hit.paper for hit in hits])
+        return [
+            search_item(
+                h.paper,
+                h.highlighted_title,
+                h.highlighted_summary,
+                stats.get(h.paper.arxiv_id, NO_STATS),
+            )
+            for h in hits
+        ]
 
     return _respond(request, build, embeddings_seq(database(request)))
 
@@ -159,8 +178,11 @@ def similar(
 
     def build() -> list[dict[str, Any]]:
         found = searcher(request).similar(arxiv_id, limit=limit)
+        stats = _stats(db, [item.paper for item in found])
         return [
-            paper_object(item.paper) | {"similarity": round(item.similarity, 4)} for item in found
+            paper_object(item.paper, stats.get(item.paper.arxiv_id, NO_STATS))
+            | {"similarity": round(item.similarity, 4)}
+            for item in found
         ]
 
     return _respond(request, build, embeddings_seq(db))
@@ -173,8 +195,14 @@ def papers_by_date(
     limit: Limit = 50,
 ) -> Response:
     """Follow the `Link: <…>; rel="next"` header (or `nextCursor`) to the next page."""
-    papers = paper_store.papers_before(database(request), _decode_cursor(cursor), limit)
-    response = _respond(request, lambda: [paper_object(paper) for paper in papers])
+    db = database(request)
+    papers = paper_store.papers_before(db, _decode_cursor(cursor), limit)
+
+    def build() -> list[dict[str, Any]]:
+        stats = _stats(db, papers)
+        return [paper_object(paper, stats.get(paper.arxiv_id, NO_STATS)) for paper in papers]
+
+    response = _respond(request, build)
     if len(papers) == limit and papers[-1].listing_day is not None:
         following = _encode_cursor(papers[-1].listing_day, papers[-1].arxiv_id)
         url = request.url.include_query_params(cursor=following)
@@ -201,4 +229,10 @@ def paper(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Re
     found = paper_store.get_paper(database(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
     if found is None:
         raise HTTPException(404, f"no paper with the id {arxiv_id[:64]!r}")
-    return _respond(request, lambda: paper_object(found))
+    stats = _stats(database(request), [found])
+    return _respond(request, lambda: paper_object(found, stats.get(found.arxiv_id, NO_STATS)))
+
+
+def _stats(db: Database, papers: list[Paper]) -> dict[str, PaperStats]:
+    """Votes cast here and visible comments of the papers that have any."""
+    return vote_store.stats_for(db, [paper.arxiv_id for paper in papers])

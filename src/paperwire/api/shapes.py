@@ -1,7 +1,8 @@
 """Papers in the Hugging Face papers API's JSON shapes: pure functions, no I/O.
 
-Fields paperwire has no data for (media, GitHub links, AI summaries, organisations,
-submitters) are present with null or empty values, never invented.
+Fields paperwire has no data for (media, GitHub links, AI summaries, organisations) are
+present with null or empty values, never invented. Upvotes count the imported ones and the
+ones cast here; numComments counts visible comments.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from typing import Any
 
 from paperwire.papers import Paper
 from paperwire.ranking.calendar import start_of_listing_day
+from paperwire.storage.votes import PaperStats
+
+NO_STATS = PaperStats()
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -26,7 +30,7 @@ def listed_at(day: date | None) -> datetime | None:
     return start_of_listing_day(day) if day else None
 
 
-def paper_object(paper: Paper) -> dict[str, Any]:
+def paper_object(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
     """The flat paper object of GET /api/papers/{id}."""
     return {
         "id": paper.arxiv_id,
@@ -36,7 +40,7 @@ def paper_object(paper: Paper) -> dict[str, Any]:
         "submittedOnDailyAt": iso(listed_at(paper.listing_day)),
         "title": paper.title,
         "summary": paper.abstract,
-        "upvotes": paper.imported_upvotes or 0,
+        "upvotes": (paper.imported_upvotes or 0) + stats.votes,
         "discussionId": None,
         "projectPage": None,
         "githubRepo": None,
@@ -55,9 +59,9 @@ def paper_object(paper: Paper) -> dict[str, Any]:
     }
 
 
-def daily_item(paper: Paper) -> dict[str, Any]:
+def daily_item(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
     """One element of GET /api/daily_papers: the paper object wrapped with list fields."""
-    inner = paper_object(paper)
+    inner = paper_object(paper, stats)
     return {
         "paper": inner,
         "publishedAt": inner["publishedAt"],
@@ -65,16 +69,18 @@ def daily_item(paper: Paper) -> dict[str, Any]:
         "summary": paper.abstract,
         "mediaUrls": [],
         "thumbnail": None,
-        "numComments": 0,
+        "numComments": stats.comments,
         "submittedBy": None,
         "organization": None,
         "isAuthorParticipating": False,
     }
 
 
-def search_item(paper: Paper, highlighted_title: str, highlighted_summary: str) -> dict[str, Any]:
+def search_item(
+    paper: Paper, highlighted_title: str, highlighted_summary: str, stats: PaperStats = NO_STATS
+) -> dict[str, Any]:
     """One element of GET /api/papers/search."""
-    inner = paper_object(paper)
+    inner = paper_object(paper, stats)
     return {
         "paper": inner,
         "title": paper.title,
@@ -84,6 +90,6 @@ def search_item(paper: Paper, highlighted_title: str, highlighted_summary: str) 
         "highlightedSummary": highlighted_summary,
         "mediaUrls": [],
         "thumbnail": None,
-        "numComments": 0,
+        "numComments": stats.comments,
         "isAuthorParticipating": False,
     }

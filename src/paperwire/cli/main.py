@@ -18,6 +18,7 @@ from paperwire.cli import (
     ingest_cmd,
     search_cmd,
     serve_cmd,
+    users_cmd,
 )
 from paperwire.config import Settings
 
@@ -52,6 +53,7 @@ cli.add_command(search_cmd.search)
 cli.add_command(embed_cmd.embed)
 cli.add_command(digest_cmd.digest)
 cli.add_command(digest_cmd.subscribers)
+cli.add_command(users_cmd.users)
 
 
 def main() -> None:

@@ -7,11 +7,12 @@ from datetime import datetime
 
 import click
 
-from paperwire.api.shapes import search_item
+from paperwire.api.shapes import NO_STATS, search_item
 from paperwire.cli.common import database, settings_from
 from paperwire.search.engine import Searcher, SearchMode
 from paperwire.search.keyword import InvalidQuery
 from paperwire.storage.search import PaperFilter
+from paperwire.storage.votes import stats_for
 
 
 @click.command()
@@ -53,8 +54,17 @@ def search(
             )
         except InvalidQuery as error:
             raise click.UsageError(str(error)) from None
+        stats = stats_for(db, [hit.paper.arxiv_id for hit in hits])
     if as_json:
-        items = [search_item(h.paper, h.highlighted_title, h.highlighted_summary) for h in hits]
+        items = [
+            search_item(
+                h.paper,
+                h.highlighted_title,
+                h.highlighted_summary,
+                stats.get(h.paper.arxiv_id, NO_STATS),
+            )
+            for h in hits
+        ]
         click.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
     if not hits:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from paperwire.papers import Paper
 from paperwire.ranking.calendar import Period, period_of
-from paperwire.ranking.trending import TrendingEntry, rank_trending
+from paperwire.ranking.trending import TrendingEntry, explain
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
+from paperwire.storage import trending as trending_store
+from paperwire.storage import votes as vote_store
+
+GAIN_WINDOW_HOURS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,11 @@ class TrendingList:
     entries: list[tuple[Paper, TrendingEntry]]
     page: PageOf
     window_days: int
+    gains: dict[str, int] = field(default_factory=dict)  # net upvotes in the last 24 h
+
+    def why(self, entry: TrendingEntry) -> str:
+        """Why an entry is where it is, e.g. "+37 upvotes in the last 24 h · 52 upvotes…"."""
+        return explain(entry, self.gains.get(entry.arxiv_id, 0))
 
 
 def latest_day(db: Database) -> date | None:
@@ -88,13 +97,45 @@ def trending_list(
         return TrendingList(None, [], PageOf(page, page_size, 0), window_days)
     anchor = min(latest, today)
     since = anchor - timedelta(days=window_days - 1)
-    candidates = paper_store.trending_candidates(db, since, anchor)
-    ranked = rank_trending(candidates, anchor, half_life_hours)
-    shown = ranked[(page - 1) * page_size : page * page_size]
-    by_id = {p.arxiv_id: p for p in paper_store.papers_by_ids(db, [e.arxiv_id for e in shown])}
+    return ranked_window(db, since, anchor, page, page_size, half_life_hours, window_days)
+
+
+def period_trending(
+    db: Database, period: Period, *, page: int, page_size: int, half_life_hours: float
+) -> TrendingList:
+    """The upvoted papers of a day, week or month, ranked by the trending score."""
+    days = (period.end - period.start).days + 1
+    return ranked_window(db, period.start, period.end, page, page_size, half_life_hours, days)
+
+
+def ranked_window(
+    db: Database,
+    since: date,
+    anchor: date,
+    page: int,
+    page_size: int,
+    half_life_hours: float,
+    window_days: int,
+) -> TrendingList:
+    """One page of the papers listed from since to anchor, best trending score first (scored
+    and sorted in SQL), with the votes each gained in the last 24 hours (shown page only)."""
+    now = datetime.now(UTC)
+    shown, total = trending_store.trending_page(
+        db,
+        since,
+        anchor,
+        anchor=anchor,
+        now=now,
+        half_life_hours=half_life_hours,
+        limit=page_size,
+        offset=(page - 1) * page_size,
+    )
+    ids = [e.arxiv_id for e in shown]
+    by_id = {p.arxiv_id: p for p in paper_store.papers_by_ids(db, ids)}
     return TrendingList(
         anchor=anchor,
         entries=[(by_id[e.arxiv_id], e) for e in shown if e.arxiv_id in by_id],
-        page=PageOf(page, page_size, len(ranked)),
+        page=PageOf(page, page_size, total),
         window_days=window_days,
+        gains=vote_store.gains_since(db, ids, now - timedelta(hours=GAIN_WINDOW_HOURS)),
     )

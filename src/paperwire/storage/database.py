@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -156,4 +158,9 @@ def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    try:
+        cursor.execute("SELECT exp(0)")
+    except sqlite3.OperationalError:
+        # SQLite built without its math functions: the trending score needs exp().
+        dbapi_connection.create_function("exp", 1, math.exp, deterministic=True)
     cursor.close()

@@ -11,13 +11,12 @@ from sqlalchemy import Connection, Row, bindparam, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
-from paperwire.ranking.trending import TrendingCandidate
+from paperwire.storage.counters import PAPERS_COUNTER, count_change
 from paperwire.storage.database import Database
-from paperwire.storage.schema import change_counters, papers
+from paperwire.storage.schema import change_counters, paper_stats, papers, submissions
 from paperwire.storage.search import index_texts, unindex_texts
 
 _PAPER_COLUMNS = [papers.c[name] for name in PAPER_FIELDS]
-PAPERS_COUNTER = "papers"
 _UPSERT_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
@@ -99,7 +98,7 @@ def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, 
         connection.execute(statement, [_row(p, now) | {"key": p.arxiv_id} for p in changed])
     index_texts(connection, [p.arxiv_id for p in new] + retexted)
     if new or changed:
-        _count_change(connection)
+        count_change(connection, PAPERS_COUNTER)
 
 
 def _text(paper: Paper) -> tuple[str, tuple[str, ...], str]:
@@ -127,14 +126,6 @@ def papers_change(db: Database) -> PapersChange:
 def papers_version(db: Database) -> int:
     """A number that grows with every committed change to papers (for caches)."""
     return papers_change(db).version
-
-
-def _count_change(connection: Connection) -> None:
-    connection.execute(
-        update(change_counters)
-        .where(change_counters.c.name == PAPERS_COUNTER)
-        .values(value=change_counters.c.value + 1, changed_at=datetime.now(UTC))
-    )
 
 
 def get_paper(db: Database, arxiv_id: str) -> Paper | None:
@@ -200,12 +191,22 @@ def papers_listed_between(
     offset: int = 0,
     newest_first: bool = False,
 ) -> tuple[list[Paper], int]:
-    """One page of papers listed from first to last (inclusive) and the total: most upvoted
-    first, or with newest_first the most recently submitted first."""
-    window = papers.c.listing_day.between(first, last)
+    """One page of papers listed from first to last (inclusive), or submitted by a user on
+    one of those days, and the total: most upvoted first (imported and cast here together),
+    or with newest_first the most recently submitted first."""
+    submitted = select(submissions.c.paper_id).where(submissions.c.listing_day.between(first, last))
+    window = papers.c.listing_day.between(first, last) | papers.c.id.in_(submitted)
     recency = [papers.c.published_at.desc().nulls_last(), papers.c.arxiv_id.desc()]
-    order = recency if newest_first else [papers.c.imported_upvotes.desc(), *recency]
-    page_ids = select(papers.c.arxiv_id).where(window).order_by(*order).limit(limit).offset(offset)
+    upvotes = papers.c.imported_upvotes + func.coalesce(paper_stats.c.votes, 0)
+    order = recency if newest_first else [upvotes.desc(), *recency]
+    page_ids = (
+        select(papers.c.arxiv_id)
+        .outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.id)
+        .where(window)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
     with db.engine.connect() as connection:
         # Ordering index entries and then reading only the page's rows avoids sorting
         # whole rows, abstracts included, of every paper in a busy month.
@@ -228,19 +229,6 @@ def papers_before(db: Database, position: tuple[date, str] | None, limit: int) -
     with db.engine.connect() as connection:
         ids = list(connection.scalars(query))
     return papers_by_ids(db, ids)
-
-
-def trending_candidates(db: Database, since: date, until: date) -> list[TrendingCandidate]:
-    """Upvoted papers listed from since to until: the input of the trending score."""
-    query = select(
-        papers.c.arxiv_id, papers.c.imported_upvotes, papers.c.listing_day, papers.c.published_at
-    ).where(papers.c.listing_day.between(since, until), papers.c.imported_upvotes > 0)
-    with db.engine.connect() as connection:
-        rows = connection.execute(query).all()
-    return [
-        TrendingCandidate(row[0], row[1], _as_date(row[2]) or since, _as_utc(row[3]))
-        for row in rows
-    ]
 
 
 def _select_papers(

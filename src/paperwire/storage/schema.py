@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -101,6 +102,81 @@ paper_embeddings = Table(
     Column("vector", LargeBinary, nullable=False),
     Column("seq", BigInteger, nullable=False),
     Index("ix_paper_embeddings_seq", "seq"),
+)
+
+# Community (migration 0006). Accounts: usernames and e-mail addresses are unique without
+# regard to case through their *_key columns; session_epoch grows on every password change,
+# which ends every session signed with an older epoch.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(32), nullable=False),
+    Column("username_key", String(32), nullable=False, unique=True),
+    Column("email", String(254), nullable=False),
+    Column("email_key", String(254), nullable=False, unique=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per upvote: a user upvotes a paper at most once.
+votes = Table(
+    "votes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_votes_paper_id", "paper_id"),
+)
+
+# Per-paper aggregates, written in the same transaction as each vote or comment, so lists
+# and the trending page never count rows. `decayed` is the sum of every vote's weight
+# 2^(-(decayed_at - cast_at) / half-life) as of decayed_at (docs/ranking.md).
+paper_stats = Table(
+    "paper_stats",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("votes", Integer, nullable=False, server_default="0"),
+    Column("comments", Integer, nullable=False, server_default="0"),
+    Column("decayed", Double, nullable=False, server_default="0"),
+    Column("decayed_at", DateTime(timezone=True)),
+)
+
+# Net vote changes per paper and hour (+1 per upvote, -1 per withdrawn upvote): the
+# "+N in the last 24 h" of the trending page and the paper page's history chart.
+vote_buckets = Table(
+    "vote_buckets",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("delta", Integer, nullable=False),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),  # the author's Markdown, rendered when shown
+    Column("hidden", Boolean, nullable=False, server_default=false()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("edited_at", DateTime(timezone=True)),
+    Index("ix_comments_paper_id", "paper_id", "created_at"),
+)
+
+# A paper a user submitted; it is also listed on listing_day, the day that was current.
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("listing_day", Date, nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Index("ix_submissions_listing_day", "listing_day"),
+    Index("ix_submissions_user_id", "user_id", "submitted_at"),
 )
 
 # Full-text search structures made by migration 0003 with dialect-specific SQL (an FTS5

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,10 +19,13 @@ from paperwire import __version__
 from paperwire.api import docs as api_docs
 from paperwire.api import routes as api_routes
 from paperwire.api.http import RateLimit, error_response, is_api_request
+from paperwire.community.ratelimits import ActionLimits
+from paperwire.community.submissions import Fetch, arxiv_fetcher
 from paperwire.config import Settings
+from paperwire.mail import Mailer, mailer_from_settings
 from paperwire.search.engine import Searcher
 from paperwire.storage import Database
-from paperwire.web import digests, exports, feeds, pages
+from paperwire.web import account_pages, auth, community_pages, digests, exports, feeds, pages
 from paperwire.web.page_cache import PageCache
 from paperwire.web.rendering import Renderer
 
@@ -41,11 +44,21 @@ _SECURITY_HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
 }
 
 
-def create_app(settings: Settings, database: Database) -> FastAPI:
-    """The paperwire web application over an open, migrated database."""
+def create_app(
+    settings: Settings,
+    database: Database,
+    *,
+    mailer: Mailer | None = None,
+    fetch_paper: Fetch | None = None,
+) -> FastAPI:
+    """The paperwire web application over an open, migrated database.
+
+    mailer and fetch_paper default to the configured ones (SMTP or the console; arXiv's API).
+    """
     app = FastAPI(
         title="paperwire",
         version=__version__,
@@ -60,6 +73,10 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.state.searcher = Searcher(database, settings.embedding_model)
     app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute)
     app.state.subscribe_limits = digests.SubscribeLimits(settings)
+    app.state.action_limits = ActionLimits(settings)
+    # A mailer per message: an SMTP connection is not shared between request threads.
+    app.state.new_mailer = (lambda: mailer) if mailer else (lambda: mailer_from_settings(settings))
+    app.state.fetch_paper = fetch_paper or arxiv_fetcher(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_routes.router)
     # Routes with a suffix (/papers/ID.bib, /papers/date/DAY.rss) come before the pages'
@@ -68,8 +85,11 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(api_docs.router)
     app.include_router(digests.router)
+    app.include_router(account_pages.router)
+    app.include_router(community_pages.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_form_bytes)
     app.add_middleware(SecurityHeaders)
     # The read-only API may be called from any web page; nothing here uses cookies.
     app.add_middleware(
@@ -99,8 +119,49 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class BodyLimit:
+    """Refuse request bodies over max_bytes with 413, by Content-Length or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        if not declared.isdigit() or int(declared) > self.max_bytes:
+            await _too_large(send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise StarletteHTTPException(413, "The request is too large.")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _too_large(send: Send) -> None:
+    body = b"The request is too large."
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     """HTML error pages for readers; the API's JSON error shape under /api/."""
+
+    @app.exception_handler(auth.LoginRequired)
+    async def login_required(request: Request, _error: auth.LoginRequired) -> Response:
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse({"error": "log in first", "status": 401, "login": "/login"}, 401)
+        return RedirectResponse(auth.login_url(request), status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
@@ -109,7 +170,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             response = error_response(error.status_code, str(error.detail))
             response.headers.update(headers)
             return response
-        return _error_page(request, error.status_code, str(error.detail))
+        page = _error_page(request, error.status_code, str(error.detail))
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
@@ -136,7 +199,7 @@ def _error_page(request: Request, status: int, detail: str) -> HTMLResponse:
     renderer: Renderer = request.app.state.renderer
     titles = {
         400: "Bad request",
-        403: "Forbidden",
+        403: "Not allowed",
         404: "Not found",
         405: "Method not allowed",
         413: "Too large",

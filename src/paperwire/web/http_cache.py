@@ -1,4 +1,4 @@
-"""Caching over HTTP: rendered bodies kept until papers change, ETags and 304 answers."""
+"""Caching over HTTP: rendered bodies kept until papers or votes change, ETags and 304s."""
 
 from __future__ import annotations
 
@@ -10,19 +10,20 @@ from email.utils import format_datetime, parsedate_to_datetime
 from fastapi import Request
 from fastapi.responses import Response
 
-from paperwire.storage import papers as paper_store
+from paperwire.storage.counters import DataChange, data_change
 from paperwire.web.page_cache import PageCache
 
 
 def cached_body(
     request: Request, build: Callable[[], bytes], *key: Hashable
-) -> tuple[bytes, paper_store.PapersChange]:
-    """The body for this URL from the page cache while no paper changed, else build() it.
+) -> tuple[bytes, DataChange]:
+    """The body for this URL from the page cache while no paper, vote, comment or
+    submission changed, else build() it.
 
-    Also returns where the papers stand, for Last-Modified. Errors that build() raises
+    Also returns where the data stands, for Last-Modified. Errors that build() raises
     pass through and nothing is cached.
     """
-    change = paper_store.papers_change(request.app.state.db)
+    change = data_change(request.app.state.db)
     cache: PageCache = request.app.state.page_cache
     full_key = (str(request.url), *key)
     body = cache.get(full_key, change.version)

@@ -16,10 +16,10 @@ class PageCache:
 
     def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, tuple[int, bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Hashable, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, version: int) -> bytes | None:
+    def get(self, key: Hashable, version: Hashable) -> bytes | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != version:
@@ -27,7 +27,7 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: Hashable, version: int, body: bytes) -> None:
+    def put(self, key: Hashable, version: Hashable, body: bytes) -> None:
         if self.max_entries <= 0:
             return
         with self._lock:

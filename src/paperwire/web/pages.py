@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from paperwire.community import comments as comment_service
+from paperwire.community.history import HISTORY_DAYS, history_points, svg_chart
 from paperwire.digest.tokens import form_token_epoch
+from paperwire.papers import Paper
 from paperwire.ranking import listings
 from paperwire.ranking.calendar import (
     Period,
@@ -19,7 +22,9 @@ from paperwire.ranking.calendar import (
 from paperwire.search.engine import SearchMode
 from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, SearchHit
 from paperwire.storage import papers as paper_store
-from paperwire.web import views
+from paperwire.storage import votes as vote_store
+from paperwire.web import auth, views
+from paperwire.web.community_view import community_view
 from paperwire.web.http_cache import cached_body
 from paperwire.web.rendering import Renderer, period_url
 from paperwire.web.views import PageNumber
@@ -34,13 +39,20 @@ def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLRespons
 
 
 def _cached(request: Request, build: Callable[[], HTMLResponse], *key: Hashable) -> Response:
-    """Serve a list page from the page cache while no paper changed since it was built.
-
-    Pages carry the subscribe form's signed token, so each is rebuilt once a day as well.
-    """
+    """Serve a list page from the page cache while no paper, vote or comment changed since
+    it was built. A logged-in viewer's pages (their votes, their CSRF token) are their own,
+    and pages carry the subscribe form's signed token, so each is rebuilt once a day too."""
+    session = auth.current_session(request)
+    viewer = session.nonce if session is not None and auth.current_user(request) else None
     epoch = form_token_epoch()
-    body, _change = cached_body(request, lambda: bytes(build().body), *key, epoch)
+    body, _change = cached_body(request, lambda: bytes(build().body), *key, viewer, epoch)
     return HTMLResponse(body)
+
+
+def _hour(sort: str = "trending") -> str | None:
+    """For pages ranked by the trending score: the current hour, so that a cached page is
+    rebuilt at least hourly as votes age and leave the last 24 hours."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H") if sort == "trending" else None
 
 
 @router.get("/", response_class=HTMLResponse, summary="The latest day that has papers")
@@ -55,25 +67,40 @@ def _front_page(request: Request, page: int) -> HTMLResponse:
     return _period_page(request, period_of("day", latest), page, canonical=f"/papers/date/{latest}")
 
 
+Sort = Annotated[
+    Literal["upvotes", "trending"],
+    Query(description="upvotes: most upvoted first; trending: by the trending score"),
+]
+
+
 @router.get("/papers/date/{label}", response_class=HTMLResponse, summary="One listing day")
-def day_page(request: Request, label: str, page: PageNumber = 1) -> Response:
-    return _cached(request, lambda: _period_page(request, views.period_from("day", label), page))
+def day_page(
+    request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
+) -> Response:
+    period = views.period_from("day", label)
+    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
 
 
 @router.get("/papers/week/{label}", response_class=HTMLResponse, summary="One ISO week")
-def week_page(request: Request, label: str, page: PageNumber = 1) -> Response:
-    return _cached(request, lambda: _period_page(request, views.period_from("week", label), page))
+def week_page(
+    request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
+) -> Response:
+    period = views.period_from("week", label)
+    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
 
 
 @router.get("/papers/month/{label}", response_class=HTMLResponse, summary="One month")
-def month_page(request: Request, label: str, page: PageNumber = 1) -> Response:
-    return _cached(request, lambda: _period_page(request, views.period_from("month", label), page))
+def month_page(
+    request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
+) -> Response:
+    period = views.period_from("month", label)
+    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
 
 
 @router.get("/papers/trending", response_class=HTMLResponse, summary="Trending papers")
 def trending_page(request: Request, page: PageNumber = 1) -> Response:
     today = newest_listing_day(datetime.now(UTC))
-    return _cached(request, lambda: _trending_page(request, page, today), today)
+    return _cached(request, lambda: _trending_page(request, page, today), today, _hour())
 
 
 def _trending_page(request: Request, page: int, today: date) -> HTMLResponse:
@@ -81,6 +108,7 @@ def _trending_page(request: Request, page: int, today: date) -> HTMLResponse:
     context = {
         "tab": "trending",
         "trending": trending,
+        "community": community_view(request, [paper for paper, _ in trending.entries]),
         "half_life_hours": views.settings(request).trending_half_life_hours,
         "around": trending.anchor,
     }
@@ -117,6 +145,7 @@ def search_page(
         "modes": [m.value for m in SearchMode],
         "filters": {"from": first, "to": last, "category": category or ""},
         "hits": hits[:size],
+        "community": community_view(request, [hit.paper for hit in hits[:size]]),
         "more": len(hits) > size,
         "page": page,
         "offset": (page - 1) * size,
@@ -139,9 +168,30 @@ def about_trending(request: Request) -> HTMLResponse:
 @router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse, summary="A paper")
 def paper_page(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
     paper = views.paper_or_404(request, arxiv_id)
+    community = community_view(request, [paper])
     similar = views.searcher(request).similar(paper.arxiv_id, limit=SIMILAR_ON_PAGE)
-    context = {"tab": None, "paper": paper, "around": paper.listing_day, "similar": similar}
+    context = {
+        "tab": None,
+        "paper": paper,
+        "around": paper.listing_day,
+        "similar": similar,
+        "community": community,
+        "comments": comment_service.comments_for(
+            views.database(request), paper.arxiv_id, community.viewer
+        ),
+        "history": _history_svg(request, paper, community.upvotes(paper)),
+        "csrf": auth.csrf_token(request),
+    }
     return _render(request, "paper.html", context)
+
+
+def _history_svg(request: Request, paper: Paper, total: int) -> str:
+    """The last 30 days of the paper's upvotes as inline SVG (server-rendered, no script)."""
+    today = datetime.now(UTC).date()
+    since = datetime.combine(today - timedelta(days=HISTORY_DAYS - 1), time(0), UTC)
+    changes = vote_store.daily_changes(views.database(request), paper.arxiv_id, since)
+    baseline = total - sum(changes.values())
+    return svg_chart(history_points(baseline, changes, today))
 
 
 @router.get("/healthz", include_in_schema=False)
@@ -153,13 +203,36 @@ def health(request: Request) -> JSONResponse:
 
 
 def _period_page(
-    request: Request, period: Period, page: int, canonical: str | None = None
+    request: Request,
+    period: Period,
+    page: int,
+    canonical: str | None = None,
+    sort: str = "upvotes",
 ) -> HTMLResponse:
+    if sort == "trending":
+        return _period_trending_page(request, period, page)
     found = views.period_page(request, period, page)
     context = {
         "tab": period.kind,
         "listing": found,
         "around": period.start,
         "canonical": canonical or period_url(period.kind, period.start),
+        "community": community_view(request, found.papers),
+        "sort": "upvotes",
     }
     return _render(request, "period.html", context)
+
+
+def _period_trending_page(request: Request, period: Period, page: int) -> HTMLResponse:
+    found = views.period_trending_page(request, period, page)
+    context = {
+        "tab": period.kind,
+        "period": period,
+        "trending": found,
+        "around": period.start,
+        "canonical": period_url(period.kind, period.start),
+        "community": community_view(request, [paper for paper, _ in found.entries]),
+        "half_life_hours": views.settings(request).trending_half_life_hours,
+        "sort": "trending",
+    }
+    return _render(request, "period_trending.html", context)

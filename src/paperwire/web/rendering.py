@@ -16,6 +16,7 @@ from paperwire.config import Settings
 from paperwire.digest.model import describe
 from paperwire.digest.tokens import DigestTokens
 from paperwire.ranking.calendar import PeriodKind, period_of
+from paperwire.web import auth
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PREVIEW_CHARS = 300
@@ -49,8 +50,15 @@ class Renderer:
     def page(
         self, request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
     ) -> HTMLResponse:
-        full = {"request": request, "base_url": public_base_url(self.settings, request)} | context
-        return self.templates.TemplateResponse(request, name, full, status_code=status_code)
+        full = {
+            "request": request,
+            "base_url": public_base_url(self.settings, request),
+            "viewer": auth.current_user(request),
+            "csrf": auth.csrf_token(request),
+        } | context
+        response = self.templates.TemplateResponse(request, name, full, status_code=status_code)
+        auth.save_new_session(request, response)
+        return response
 
 
 _URL_KIND = {"day": "date", "week": "week", "month": "month"}

@@ -8,14 +8,13 @@ from typing import Annotated
 
 from fastapi import HTTPException, Query, Request
 
-from paperwire.config import Settings
 from paperwire.papers import Paper, is_arxiv_id
 from paperwire.ranking import listings
 from paperwire.ranking.calendar import InvalidPeriod, Period, PeriodKind, parse_period
 from paperwire.search.engine import Searcher
-from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
 from paperwire.storage.search import PaperFilter
+from paperwire.web import auth
 from paperwire.web.rendering import public_base_url
 
 MAX_PAGE = 10_000
@@ -23,14 +22,8 @@ CATEGORY_RE = re.compile(r"[a-z][a-z\-]{1,15}(\.[A-Za-z][A-Za-z\-]{0,15})?")
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
 
 
-def database(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def settings(request: Request) -> Settings:
-    configured: Settings = request.app.state.settings
-    return configured
+database = auth.database
+settings = auth.settings
 
 
 def searcher(request: Request) -> Searcher:
@@ -84,11 +77,29 @@ def trending_page(request: Request, page: int, today: date) -> listings.Trending
     return found
 
 
+def period_trending_page(request: Request, period: Period, page: int) -> listings.TrendingList:
+    """One page of a day, week or month by trending score; 404 past the last page."""
+    configured = settings(request)
+    found = listings.period_trending(
+        database(request),
+        period,
+        page=page,
+        page_size=configured.page_size,
+        half_life_hours=configured.trending_half_life_hours,
+    )
+    _check_page_exists(found.page)
+    return found
+
+
 def paper_or_404(request: Request, arxiv_id: str) -> Paper:
     found = paper_store.get_paper(database(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
     if found is None:
-        raise HTTPException(404, f"No paper with the id {arxiv_id[:64]!r} is known here.")
+        raise no_such_paper(arxiv_id)
     return found
+
+
+def no_such_paper(arxiv_id: str) -> HTTPException:
+    return HTTPException(404, f"No paper with the id {arxiv_id[:64]!r} is known here.")
 
 
 def _check_page_exists(page: listings.PageOf) -> None:

@@ -1,0 +1,1 @@
+"""Community: accounts, sessions, upvotes, comments and submissions (services over storage)."""

@@ -1,0 +1,41 @@
+"""Rate limits on community actions (sign-up, log-in, votes, comments, submissions)."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from paperwire.config import Settings
+
+Action = Literal["signup", "login", "vote", "comment", "submission"]
+
+
+class ActionLimits:
+    """Moving-window counters per action and key (a client address or a user), per process."""
+
+    def __init__(self, settings: Settings) -> None:
+        configured: dict[Action, RateLimitItem | None] = {
+            "signup": _item(RateLimitItemPerHour, settings.signup_limit_per_hour),
+            "login": _item(RateLimitItemPerMinute, settings.login_limit_per_minute),
+            "vote": _item(RateLimitItemPerMinute, settings.vote_limit_per_minute),
+            "comment": _item(RateLimitItemPerHour, settings.comment_limit_per_hour),
+            "submission": _item(RateLimitItemPerDay, settings.submission_limit_per_day),
+        }
+        self.items = configured
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def hit(self, action: Action, key: str) -> int | None:
+        """Count one attempt; None when allowed, else the seconds until the next is."""
+        item = self.items[action]
+        if item is None or self.limiter.hit(item, action, key):
+            return None
+        reset_at, _remaining = self.limiter.get_window_stats(item, action, key)
+        return max(1, int(reset_at - time.time()) + 1)
+
+
+def _item(kind: type[RateLimitItem], amount: int) -> RateLimitItem | None:
+    return kind(amount) if amount > 0 else None

@@ -1,0 +1,90 @@
+"""The trending score of docs/ranking.md computed, ordered and paged by the database."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, extract, func, select
+
+from paperwire.ranking.trending import HOURS_PER_DAY, TrendingEntry
+from paperwire.storage.database import Database
+from paperwire.storage.schema import paper_stats, papers
+
+_EPOCH_JULIAN_DAY = 2440587.5  # julianday('1970-01-01')
+_MIN_EXPONENT = -700.0  # exp() below this underflows, which PostgreSQL reports as an error
+
+
+def trending_page(
+    db: Database,
+    since: date,
+    until: date,
+    *,
+    anchor: date,
+    now: datetime,
+    half_life_hours: float,
+    limit: int,
+    offset: int,
+) -> tuple[list[TrendingEntry], int]:
+    """One page of the papers listed from since to until with any upvote, best score first,
+    and how many there are. Listing ages count from anchor (papers listed after it: age 0).
+    One indexed range of listing days; the scoring and the sort run in SQL."""
+    score = _score(db.dialect, anchor, now, half_life_hours).label("score")
+    upvotes = (papers.c.imported_upvotes + func.coalesce(paper_stats.c.votes, 0)).label("upvotes")
+    ranked = (
+        select(papers.c.arxiv_id, score, upvotes, papers.c.listing_day)
+        .select_from(papers.outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.id))
+        .where(
+            papers.c.listing_day.between(since, until),
+            (papers.c.imported_upvotes > 0) | (paper_stats.c.votes > 0),
+        )
+    )
+    page = ranked.order_by(
+        score.desc(),
+        upvotes.desc(),
+        papers.c.published_at.desc().nulls_last(),
+        papers.c.arxiv_id,
+    )
+    with db.engine.connect() as connection:
+        rows = connection.execute(page.limit(limit).offset(offset)).all()
+        total = connection.scalar(select(func.count()).select_from(ranked.subquery()))
+    return [_entry(row, anchor) for row in rows], int(total or 0)
+
+
+def _score(dialect: str, anchor: date, now: datetime, half_life_hours: float) -> Any:
+    """imported × 2^(−listing age / half-life) + decayed × 2^(−(now − decayed_at) / half-life)."""
+    per_hour = math.log(2) / half_life_hours
+    anchor_days = (anchor - date(1970, 1, 1)).days
+    now_days = now.astimezone(UTC).timestamp() / 86_400
+    listing_days = anchor_days - _epoch_days(dialect, papers.c.listing_day)
+    listing_hours = case((listing_days < 0, 0), else_=listing_days) * HOURS_PER_DAY
+    vote_hours = (now_days - _epoch_days(dialect, paper_stats.c.decayed_at)) * HOURS_PER_DAY
+    imported = papers.c.imported_upvotes * func.exp(_bounded(-per_hour * listing_hours))
+    cast = paper_stats.c.decayed * func.exp(_bounded(-per_hour * vote_hours))
+    return imported + func.coalesce(cast, 0.0)
+
+
+def _epoch_days(dialect: str, column: Any) -> ColumnElement[Any]:
+    """Days since 1970-01-01 (fractional) of a date or UTC timestamp column."""
+    if dialect == "postgresql":
+        return extract("epoch", column) / 86_400
+    return func.julianday(column) - _EPOCH_JULIAN_DAY
+
+
+def _bounded(exponent: Any) -> ColumnElement[Any]:
+    return case((exponent < _MIN_EXPONENT, _MIN_EXPONENT), else_=exponent)
+
+
+def _entry(row: Any, anchor: date) -> TrendingEntry:
+    day = (
+        row.listing_day
+        if isinstance(row.listing_day, date)
+        else date.fromisoformat(row.listing_day)
+    )
+    return TrendingEntry(
+        arxiv_id=row.arxiv_id,
+        score=float(row.score),
+        upvotes=int(row.upvotes),
+        age_days=max(0, (anchor - day).days),
+    )

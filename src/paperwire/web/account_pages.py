@@ -1,0 +1,194 @@
+"""Account pages: sign up, log in and out, change or reset a password, a user's page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from paperwire.community import accounts
+from paperwire.community.accounts import AccountError, NewAccount
+from paperwire.mail import Mailer, MailError
+from paperwire.storage import papers as paper_store
+from paperwire.storage import submissions as submission_store
+from paperwire.storage import users as user_store
+from paperwire.storage import votes as vote_store
+from paperwire.storage.users import User
+from paperwire.web import auth
+from paperwire.web.auth import PostedForm
+from paperwire.web.community_view import community_view
+from paperwire.web.rendering import Renderer
+from paperwire.web.views import base_url, database, settings
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+Form = Annotated[PostedForm, Depends(auth.posted_form)]
+USER_PAGE_PAPERS = 100
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+RESET_SENT = (
+    "If an account uses that address, a link to choose a new password is on its way. "
+    "It works for {minutes} minutes."
+)
+
+
+def form_page(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """A page with a form: begins an anonymous session so the form has a CSRF token."""
+    auth.csrf_token(request, create=True)
+    renderer: Renderer = request.app.state.renderer
+    full = {"tab": None, "around": None, "next": request.query_params.get("next", "")}
+    return renderer.page(request, name, full | (context or {}), status_code=status)
+
+
+def logged_in(request: Request, user: User | None, target: str) -> RedirectResponse:
+    response = RedirectResponse(auth.local_path(target), status_code=303)
+    auth.start_session(request, user)
+    auth.save_new_session(request, response)
+    return response
+
+
+@router.get("/signup", response_class=HTMLResponse)
+def signup_page(request: Request) -> HTMLResponse:
+    return form_page(request, "signup.html")
+
+
+@router.post("/signup")
+def signup(request: Request, form: Form) -> Response:
+    auth.check_limit(request, "signup")
+    account = NewAccount(
+        form.get("username").strip(), form.get("email").strip(), form.get("password")
+    )
+    try:
+        user = accounts.sign_up(database(request), account)
+    except AccountError as error:
+        context = {"error": str(error), "username": account.username, "email": account.email}
+        return form_page(request, "signup.html", context | {"next": form.get("next")}, 400)
+    return logged_in(request, user, form.get("next"))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return form_page(request, "login.html")
+
+
+@router.post("/login")
+def login(request: Request, form: Form) -> Response:
+    auth.check_limit(request, "login")
+    user = accounts.log_in(database(request), form.get("login").strip(), form.get("password"))
+    if user is None:
+        context = {
+            "error": "That name or e-mail address and password do not match an account.",
+            "login": form.get("login"),
+            "next": form.get("next"),
+        }
+        return form_page(request, "login.html", context, 400)
+    return logged_in(request, user, form.get("next"))
+
+
+@router.post("/logout")
+def logout(request: Request, _form: Form) -> Response:
+    return logged_in(request, None, "/")
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request) -> HTMLResponse:
+    auth.require_user(request)
+    return form_page(request, "account.html")
+
+
+@router.post("/account/password")
+def change_password(request: Request, form: Form) -> Response:
+    user = auth.require_user(request)
+    auth.check_limit(request, "login")
+    try:
+        changed = accounts.change_password(
+            database(request), user, form.get("current"), form.get("password")
+        )
+    except AccountError as error:
+        return form_page(request, "account.html", {"error": str(error)}, 400)
+    # Every other session of the account has ended; this browser gets a fresh one.
+    auth.start_session(request, changed)
+    return form_page(request, "account.html", {"notice": "Your password is changed."})
+
+
+@router.get("/reset", response_class=HTMLResponse)
+def reset_request_page(request: Request) -> HTMLResponse:
+    return form_page(request, "reset_request.html")
+
+
+@router.post("/reset")
+def reset_request(request: Request, form: Form, background: BackgroundTasks) -> Response:
+    """The same answer, as fast, whether or not an account uses the address: the lookup
+    and the e-mail happen after the response."""
+    auth.check_limit(request, "login")
+    configured = settings(request)
+    site = _link_base(request)
+    if site is None:
+        log.error("password reset e-mail not sent: set PAPERWIRE_BASE_URL for links in e-mails")
+    else:
+        background.add_task(_send_reset_link, request, form.get("email").strip(), site)
+    notice = RESET_SENT.format(minutes=configured.password_reset_minutes)
+    return form_page(request, "reset_request.html", {"notice": notice})
+
+
+def _link_base(request: Request) -> str | None:
+    """Where links in e-mails point: PAPERWIRE_BASE_URL, or the request's own host only on
+    loopback (development). A Host header from the network is never trusted for them:
+    it would let anyone have reset links mailed that point at their own site."""
+    if settings(request).base_url:
+        return base_url(request)
+    return base_url(request) if (request.url.hostname or "") in _LOOPBACK_HOSTS else None
+
+
+def _send_reset_link(request: Request, email: str, site: str) -> None:
+    mailer: Mailer = request.app.state.new_mailer()
+    try:
+        accounts.send_reset_link(database(request), settings(request), mailer, email, site)
+    except MailError as error:
+        log.error("password reset e-mail not sent: %s", error)
+    finally:
+        mailer.close()
+
+
+@router.get("/reset/{token}", response_class=HTMLResponse)
+def reset_page(request: Request, token: Annotated[str, Path(max_length=512)]) -> HTMLResponse:
+    if accounts.user_for_reset(database(request), settings(request), token) is None:
+        raise HTTPException(
+            400, "This reset link has expired or was already used; ask for a new one at /reset."
+        )
+    return form_page(request, "reset.html", {"token": token})
+
+
+@router.post("/reset/{token}")
+def reset(request: Request, token: Annotated[str, Path(max_length=512)], form: Form) -> Response:
+    auth.check_limit(request, "login")
+    try:
+        user = accounts.reset_password(
+            database(request), settings(request), token, form.get("password")
+        )
+    except AccountError as error:
+        return form_page(request, "reset.html", {"token": token, "error": str(error)}, 400)
+    return logged_in(request, user, "/")
+
+
+@router.get("/users/{username}", response_class=HTMLResponse)
+def user_page(request: Request, username: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
+    db = database(request)
+    shown = user_store.user_by_name(db, username)
+    if shown is None:
+        raise HTTPException(404, f"No user is called {username[:64]!r}.")
+    upvoted = paper_store.papers_by_ids(db, vote_store.upvoted_by(db, shown.id, USER_PAGE_PAPERS))
+    submitted = paper_store.papers_by_ids(
+        db, submission_store.submitted_by(db, shown.id, USER_PAGE_PAPERS)
+    )
+    context = {
+        "shown": shown,
+        "upvoted": upvoted,
+        "submitted": submitted,
+        "community": community_view(request, upvoted + submitted),
+    }
+    renderer: Renderer = request.app.state.renderer
+    return renderer.page(request, "user.html", {"tab": None, "around": None} | context)

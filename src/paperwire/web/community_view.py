@@ -1,0 +1,53 @@
+"""What list and paper pages show of the community: counts, the viewer's votes, submitters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from paperwire.papers import Paper
+from paperwire.storage import votes as vote_store
+from paperwire.storage.users import User
+from paperwire.storage.votes import PaperStats
+from paperwire.web import auth
+from paperwire.web.views import database
+
+
+@dataclass(frozen=True)
+class CommunityView:
+    """Per-paper numbers for one page, read in a few queries for all its papers at once."""
+
+    viewer: User | None
+    csrf: str | None
+    back: str  # where a vote without JavaScript returns to
+    stats: dict[str, PaperStats] = field(default_factory=dict)
+    voted: set[str] = field(default_factory=set)
+
+    def upvotes(self, paper: Paper) -> int:
+        """Imported upvotes plus the votes cast here."""
+        return (paper.imported_upvotes or 0) + self.stats.get(paper.arxiv_id, PaperStats()).votes
+
+    def comments(self, paper: Paper) -> int:
+        return self.stats.get(paper.arxiv_id, PaperStats()).comments
+
+    def has_voted(self, paper: Paper) -> bool:
+        return paper.arxiv_id in self.voted
+
+    def submitter(self, paper: Paper) -> str | None:
+        return self.stats.get(paper.arxiv_id, PaperStats()).submitter
+
+
+def community_view(request: Request, papers: Sequence[Paper]) -> CommunityView:
+    db = database(request)
+    ids = [paper.arxiv_id for paper in papers]
+    viewer = auth.current_user(request)
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return CommunityView(
+        viewer=viewer,
+        csrf=auth.csrf_token(request) if viewer else None,
+        back=back,
+        stats=vote_store.stats_for(db, ids),
+        voted=vote_store.voted_among(db, viewer.id, ids) if viewer else set(),
+    )
