@@ -196,3 +196,17 @@ def test_forged_links_are_refused(flow: Flow) -> None:
     assert httpx.post(flow.url + "/digest/unsubscribe?token=forged", timeout=10).status_code == 400
     assert "expired" in httpx.get(flow.url + "/digest/confirm?token=forged", timeout=10).text
     assert httpx.get(flow.url + "/digest/manage?token=x", timeout=10).status_code == 400
+
+
+def test_confirmation_links_never_follow_a_forged_host_header(flow: Flow) -> None:
+    # Without PAPERWIRE_BASE_URL, links are only made for loopback requests: a forged Host
+    # would otherwise have the victim mailed a manage link pointing at the forger's site.
+    token = flow.form_token()
+    data = {"email": "hostvictim@example.org", "form_token": token}
+    forged = flow.post("/digest/subscribe", data, Host="evil.example", Origin="http://evil.example")
+    assert forged.status_code == 503
+    assert flow.smtp.handler.to("hostvictim@example.org") == []
+    assert flow.subscribe("hostvictim@example.org").status_code == 200
+    assert all(
+        "evil.example" not in link for link in links(flow.last_mail("hostvictim@example.org"))
+    )

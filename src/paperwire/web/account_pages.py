@@ -20,13 +20,12 @@ from paperwire.web import auth
 from paperwire.web.auth import PostedForm
 from paperwire.web.community_view import community_view
 from paperwire.web.rendering import Renderer
-from paperwire.web.views import base_url, database, settings
+from paperwire.web.views import database, email_link_base, settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 Form = Annotated[PostedForm, Depends(auth.posted_form)]
 USER_PAGE_PAPERS = 100
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 RESET_SENT = (
     "If an account uses that address, a link to choose a new password is on its way. "
     "It works for {minutes} minutes."
@@ -125,22 +124,13 @@ def reset_request(request: Request, form: Form, background: BackgroundTasks) -> 
     and the e-mail happen after the response."""
     auth.check_limit(request, "login")
     configured = settings(request)
-    site = _link_base(request)
+    site = email_link_base(request)
     if site is None:
         log.error("password reset e-mail not sent: set PAPERWIRE_BASE_URL for links in e-mails")
     else:
         background.add_task(_send_reset_link, request, form.get("email").strip(), site)
     notice = RESET_SENT.format(minutes=configured.password_reset_minutes)
     return form_page(request, "reset_request.html", {"notice": notice})
-
-
-def _link_base(request: Request) -> str | None:
-    """Where links in e-mails point: PAPERWIRE_BASE_URL, or the request's own host only on
-    loopback (development). A Host header from the network is never trusted for them:
-    it would let anyone have reset links mailed that point at their own site."""
-    if settings(request).base_url:
-        return base_url(request)
-    return base_url(request) if (request.url.hostname or "") in _LOOPBACK_HOSTS else None
 
 
 def _send_reset_link(request: Request, email: str, site: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -31,12 +32,13 @@ from paperwire.digest.model import (
 from paperwire.digest.render import MailRenderer
 from paperwire.digest.schedule import due_period
 from paperwire.digest.tokens import DigestTokens, InvalidToken
-from paperwire.mail import MailError, mailer_from_settings
+from paperwire.mail import Mailer, MailError
 from paperwire.storage import digests as digest_store
 from paperwire.web import views
 from paperwire.web.forms import Form, FormFields, check_same_site
 from paperwire.web.rendering import Renderer
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/digest", include_in_schema=False)
 # The digest in a browser keeps its e-mail styles (inline) and runs nothing.
 VIEW_CSP = (
@@ -73,6 +75,16 @@ def _tokens(request: Request) -> DigestTokens:
 
 
 def _mail(request: Request) -> MailRenderer:
+    """Links for e-mails: only ever to PAPERWIRE_BASE_URL (or loopback in development)."""
+    site = views.email_link_base(request)
+    if site is None:
+        log.error("digest e-mail not sent: set PAPERWIRE_BASE_URL for links in e-mails")
+        raise HTTPException(503, "E-mail is not set up on this instance yet; please try later.")
+    return MailRenderer(views.settings(request), site, _tokens(request))
+
+
+def _browser_mail(request: Request) -> MailRenderer:
+    """Links for a digest shown in the browser: this request's own site is fine there."""
     return MailRenderer(views.settings(request), views.base_url(request), _tokens(request))
 
 
@@ -104,11 +116,10 @@ def subscribe(request: Request, form: Form) -> HTMLResponse:
         return _notice(request, "Please check the form", f"{error}.", status=400, retry=True)
     limits: SubscribeLimits = request.app.state.subscribe_limits
     limits.check(request.client.host if request.client else "unknown", address)
-    mailer = mailer_from_settings(views.settings(request))
+    links = _mail(request)
+    mailer: Mailer = request.app.state.new_mailer()
     try:
-        service.request_subscription(
-            views.database(request), mailer, _mail(request), address, preferences
-        )
+        service.request_subscription(views.database(request), mailer, links, address, preferences)
     except MailError:
         return _notice(
             request,
@@ -148,7 +159,7 @@ def confirm(request: Request, form: Form) -> HTMLResponse:
     check_same_site(request, form, _tokens(request))
     try:
         subscription = service.confirm_subscription(
-            views.database(request), _mail(request), form.get("token"), datetime.now(UTC)
+            views.database(request), _browser_mail(request), form.get("token"), datetime.now(UTC)
         )
     except InvalidToken:
         return _expired(request)
@@ -252,7 +263,7 @@ def preview(request: Request, token: str = "") -> HTMLResponse:
 
 
 def _digest_html(request: Request, digest: Digest, delivery_id: int) -> HTMLResponse:
-    mail = _mail(request)
+    mail = _browser_mail(request)
     html = mail.digest_html(digest, mail.links(digest, delivery_id), in_browser=True)
     return HTMLResponse(html, headers={"Content-Security-Policy": VIEW_CSP})
 

@@ -18,6 +18,7 @@ from paperwire.web import auth
 from paperwire.web.rendering import public_base_url
 
 MAX_PAGE = 10_000
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 CATEGORY_RE = re.compile(r"[a-z][a-z\-]{1,15}(\.[A-Za-z][A-Za-z\-]{0,15})?")
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
 
@@ -45,6 +46,15 @@ def search_filter(
 def base_url(request: Request) -> str:
     """This instance's public URL: PAPERWIRE_BASE_URL, or the one the request came to."""
     return public_base_url(settings(request), request)
+
+
+def email_link_base(request: Request) -> str | None:
+    """Where links in e-mails point: PAPERWIRE_BASE_URL, or the request's own host only on
+    loopback (development). A Host header from the network is never trusted for them: it
+    would let anyone have links mailed to a victim that point at their own site."""
+    if settings(request).base_url:
+        return base_url(request)
+    return base_url(request) if (request.url.hostname or "") in LOOPBACK_HOSTS else None
 
 
 def period_from(kind: PeriodKind, label: str) -> Period:
