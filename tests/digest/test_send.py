@@ -219,3 +219,23 @@ def test_weekly_digests_go_out_on_the_chosen_weekday_only(
     assert send(db, settings, smtp, wednesday_noon + timedelta(days=1)).sent == 0
     friday = datetime(2024, 4, 12, 12, 0, tzinfo=NEW_YORK)
     assert send(db, settings, smtp, friday).planned == 1
+
+
+def test_an_unsubscribe_between_two_tries_stops_the_retry(
+    db: Database, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    # The delivery is claimed and fails temporarily; the reader unsubscribes before the
+    # next try. Whatever state the delivery row is in, it must never be sent.
+    upsert_papers(db, listed(MONDAY, 3))
+    subscribe(db, "leaving@example.org")
+    smtp.handler.refuse["leaving@example.org"] = "450 mailbox busy"
+    settings = settings_for(tmp_path)
+    at = evening(date(2024, 4, 7))
+    assert send(db, settings, smtp, at).retrying == 1
+    del smtp.handler.refuse["leaving@example.org"]
+    subscription = digest_store.subscription_by_email(db, "leaving@example.org")
+    assert subscription is not None
+    digest_store.unsubscribe(db, subscription.id, datetime.now(UTC))  # rows left as they are
+    later = datetime.now(UTC) + timedelta(seconds=61)
+    assert send(db, settings, smtp, at, clock=lambda: later).sent == 0
+    assert smtp.handler.to("leaving@example.org") == []

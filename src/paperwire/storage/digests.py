@@ -189,10 +189,13 @@ def claim_deliveries(
         ids = list(
             connection.scalars(
                 select(deliveries.c.id)
-                .where(_claimable(now))
+                .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
+                # A delivery of a subscription that has ended since it was planned (or
+                # since a failed try) is never taken again.
+                .where(_claimable(now), subscriptions.c.status == ACTIVE)
                 .order_by(deliveries.c.id)
                 .limit(limit)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, of=deliveries)
             )
         )
         if not ids:
