@@ -28,6 +28,7 @@ NO_LIMITS = {
     "vote_limit_per_minute": 0,
     "comment_limit_per_hour": 0,
     "submission_limit_per_day": 0,
+    "digest_settings_limit_per_hour": 0,
 }
 
 

@@ -203,6 +203,12 @@ class Settings(BaseSettings):
     submission_limit_per_day: int = Field(
         default=10, ge=0, le=1_000_000, description="Paper submissions per user per day; 0: none."
     )
+    digest_settings_limit_per_hour: int = Field(
+        default=30,
+        ge=0,
+        le=1_000_000,
+        description="Digest changes from the account page per user per hour; 0: no limit.",
+    )
     submission_max_age_days: int = Field(
         default=14,
         ge=1,

@@ -88,3 +88,34 @@ def test_import_reads_email_and_frequency_and_reports_bad_lines(db: Database) ->
         "line 4: that does not look like an e-mail address",
         "line 5: frequency 'hourly' is not daily or weekly",
     ]
+
+
+def test_a_subscription_is_linked_only_when_the_requesting_account_confirms(
+    db: Database, renderer: MailRenderer
+) -> None:
+    mailer = RecordingMailer()
+    now = datetime.now(UTC)
+    service.request_subscription(db, mailer, renderer, "ada@example.org", Preferences(), 7)
+    token = _confirm_token(mailer)
+    assert service.confirm_subscription(db, renderer, token, now).user_id is None
+    assert service.confirm_subscription(db, renderer, token, now, confirmed_by=8).user_id is None
+    linked = service.confirm_subscription(db, renderer, token, now, confirmed_by=7)
+    assert linked.user_id == 7
+    assert [s.id for s in service.subscriptions_of_user(db, 7)] == [linked.id]
+    assert service.subscription_of_user(db, linked.id, 8) is None
+    # A later confirmation without an account keeps the proven link.
+    service.request_subscription(db, mailer, renderer, "ada@example.org", Preferences())
+    assert service.confirm_subscription(db, renderer, _confirm_token(mailer), now).user_id == 7
+
+
+def test_only_active_subscriptions_are_listed_or_linked(
+    db: Database, renderer: MailRenderer
+) -> None:
+    mailer = RecordingMailer()
+    service.request_subscription(db, mailer, renderer, "ada@example.org", Preferences(), 7)
+    now = datetime.now(UTC)
+    subscription = service.confirm_subscription(db, renderer, _confirm_token(mailer), now, 7)
+    service.cancel_subscription(db, subscription, now)
+    assert service.subscriptions_of_user(db, 7) == []
+    with pytest.raises(InvalidSubscription, match="has ended"):
+        service.link_subscription(db, subscription, 8, now)

@@ -60,3 +60,10 @@ def test_another_instance_key_makes_tokens_invalid(tmp_path: Path, tokens: Diges
     other = DigestTokens(Settings(_env_file=None, data_dir=tmp_path / "other"))  # type: ignore[call-arg]
     with pytest.raises(InvalidToken):
         other.read_manage(tokens.manage(3, "ada@example.org"))
+
+
+def test_a_confirmation_carries_the_requesting_account_when_there_is_one(
+    tokens: DigestTokens,
+) -> None:
+    assert tokens.read_confirm(tokens.confirm("ada@example.org", Preferences(), 7)).user_id == 7
+    assert tokens.read_confirm(tokens.confirm("ada@example.org", Preferences())).user_id is None

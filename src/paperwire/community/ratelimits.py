@@ -1,4 +1,5 @@
-"""Rate limits on community actions (sign-up, log-in, votes, comments, submissions)."""
+"""Rate limits on community actions (sign-up, log-in, votes, comments, submissions,
+digest settings)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from paperwire.config import Settings
 
-Action = Literal["signup", "login", "vote", "comment", "submission"]
+Action = Literal["signup", "login", "vote", "comment", "submission", "digest"]
 
 
 class ActionLimits:
@@ -24,6 +25,7 @@ class ActionLimits:
             "vote": _item(RateLimitItemPerMinute, settings.vote_limit_per_minute),
             "comment": _item(RateLimitItemPerHour, settings.comment_limit_per_hour),
             "submission": _item(RateLimitItemPerDay, settings.submission_limit_per_day),
+            "digest": _item(RateLimitItemPerHour, settings.digest_settings_limit_per_hour),
         }
         self.items = configured
         self.limiter = MovingWindowRateLimiter(MemoryStorage())

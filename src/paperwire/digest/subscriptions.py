@@ -1,7 +1,7 @@
 """Subscription services: request (double opt-in), confirm, manage, unsubscribe, import.
 
-Views, commands and a future account settings page call these; none of them speaks SQL
-or knows about HTTP.
+Views, commands and the account page call these; none of them speaks SQL or knows about
+HTTP. An account holds a subscription only once it proved it owns the address.
 """
 
 from __future__ import annotations
@@ -26,12 +26,18 @@ from paperwire.storage import digests as digest_store
 
 
 def request_subscription(
-    db: Database, mailer: Mailer, renderer: MailRenderer, email: str, preferences: Preferences
+    db: Database,
+    mailer: Mailer,
+    renderer: MailRenderer,
+    email: str,
+    preferences: Preferences,
+    user_id: int | None = None,
 ) -> str:
     """E-mail a confirmation link carrying the request; store nothing until it is used.
 
     What the requester sees never depends on whether the address is subscribed: only the
     mailbox's owner learns that, from the e-mail (which then also holds a manage link).
+    user_id, the logged-in requester, travels in the link (see confirm_subscription).
     Returns the normalised address.
     """
     address = normalise_email(email)
@@ -41,16 +47,21 @@ def request_subscription(
     manage_url = None
     if existing is not None and existing.is_active:
         manage_url = renderer.url("/digest/manage", tokens.manage(existing.id, existing.email))
-    confirm_url = renderer.url("/digest/confirm", tokens.confirm(address, preferences))
+    confirm_url = renderer.url("/digest/confirm", tokens.confirm(address, preferences, user_id))
     mailer.send(renderer.confirmation_message(address, confirm_url, manage_url))
     return address
 
 
 def confirm_subscription(
-    db: Database, renderer: MailRenderer, token: str, now: datetime
+    db: Database, renderer: MailRenderer, token: str, now: datetime, confirmed_by: int | None = None
 ) -> Subscription:
     """Activate the subscription a confirmation link asks for; InvalidToken when the link
-    is forged, expired, or older than the address's last unsubscribe."""
+    is forged, expired, or older than the address's last unsubscribe.
+
+    It is linked to the account that asked only when that same account confirms
+    (confirmed_by): the link proves the mailbox, the session the account. Anyone can type
+    someone else's address, so a link followed by another person links nothing.
+    """
     request = renderer.tokens.read_confirm(token)
     existing = digest_store.subscription_by_email(db, request.email)
     left = existing.unsubscribed_at if existing is not None else None
@@ -60,7 +71,8 @@ def confirm_subscription(
         preferences = request.preferences.check()
     except InvalidSubscription as error:
         raise InvalidToken(str(error)) from error
-    return digest_store.activate_subscription(db, request.email, preferences, now)
+    owner = request.user_id if request.user_id == confirmed_by else None
+    return digest_store.activate_subscription(db, request.email, preferences, now, owner)
 
 
 def subscription_for_link(db: Database, subscription_id: int, email: str) -> Subscription:
@@ -69,6 +81,27 @@ def subscription_for_link(db: Database, subscription_id: int, email: str) -> Sub
     if found is None or found.email != email:
         raise InvalidToken("this link belongs to a subscription that no longer exists")
     return found
+
+
+def subscriptions_of_user(db: Database, user_id: int) -> list[Subscription]:
+    """The active subscriptions an account proved it owns."""
+    return digest_store.active_subscriptions_of_user(db, user_id)
+
+
+def subscription_of_user(db: Database, subscription_id: int, user_id: int) -> Subscription | None:
+    """The subscription if it is linked to this account, else None, whether it exists or
+    not: an account learns nothing about other people's subscriptions."""
+    found = digest_store.subscription_by_id(db, subscription_id)
+    return found if found is not None and found.user_id == user_id else None
+
+
+def link_subscription(
+    db: Database, subscription: Subscription, user_id: int, now: datetime
+) -> None:
+    """Let an account manage a subscription whose manage link it holds (the link proves the
+    mailbox); InvalidSubscription when it is not active."""
+    if not digest_store.link_to_user(db, subscription.id, user_id, now):
+        raise InvalidSubscription("this subscription has ended; subscribe again first")
 
 
 def update_preferences(

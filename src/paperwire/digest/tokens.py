@@ -36,6 +36,8 @@ class ConfirmRequest:
     email: str
     preferences: Preferences
     issued_at: float  # seconds since the epoch
+    # The account that asked, logged in: linked only if that account confirms it.
+    user_id: int | None = None
 
 
 class DigestTokens:
@@ -48,16 +50,23 @@ class DigestTokens:
         self._view = signer(settings, "digest-view")
         self._form = signer(settings, FORM_PURPOSE)
 
-    def confirm(self, email: str, preferences: Preferences) -> str:
-        return str(self._confirm.dumps({"e": email, "p": preferences.as_json()}))
+    def confirm(self, email: str, preferences: Preferences, user_id: int | None = None) -> str:
+        values: dict[str, Any] = {"e": email, "p": preferences.as_json()}
+        if user_id is not None:
+            values["u"] = user_id
+        return str(self._confirm.dumps(values))
 
     def read_confirm(self, token: str) -> ConfirmRequest:
         values, issued = _load(self._confirm, token, CONFIRM_MAX_AGE_SECONDS, timestamp=True)
         try:
+            user_id = values.get("u")
             return ConfirmRequest(
-                str(values["e"]), Preferences.from_json(values["p"]), issued.timestamp()
+                str(values["e"]),
+                Preferences.from_json(values["p"]),
+                issued.timestamp(),
+                None if user_id is None else int(user_id),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise InvalidToken("damaged link") from error
 
     def manage(self, subscription_id: int, email: str) -> str:

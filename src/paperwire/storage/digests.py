@@ -62,6 +62,17 @@ def subscription_by_id(db: Database, subscription_id: int) -> Subscription | Non
     return _subscription(row._mapping) if row else None
 
 
+def active_subscriptions_of_user(db: Database, user_id: int) -> list[Subscription]:
+    """The active subscriptions linked to an account, by address."""
+    query = (
+        select(subscriptions)
+        .where((subscriptions.c.user_id == user_id) & (subscriptions.c.status == ACTIVE))
+        .order_by(subscriptions.c.email)
+    )
+    with db.engine.connect() as connection:
+        return [_subscription(row._mapping) for row in connection.execute(query)]
+
+
 def list_subscriptions(db: Database) -> list[Subscription]:
     query = select(subscriptions).order_by(subscriptions.c.email)
     with db.engine.connect() as connection:
@@ -69,14 +80,17 @@ def list_subscriptions(db: Database) -> list[Subscription]:
 
 
 def activate_subscription(
-    db: Database, email: str, preferences: Preferences, now: datetime
+    db: Database, email: str, preferences: Preferences, now: datetime, user_id: int | None = None
 ) -> Subscription:
-    """Create the address's subscription, or make it active again with these preferences."""
+    """Create the address's subscription, or make it active again with these preferences;
+    with user_id, link it to that account (otherwise any link is kept)."""
     values = _preference_values(preferences) | {
         "status": ACTIVE,
         "unsubscribed_at": None,
         "updated_at": now,
     }
+    if user_id is not None:
+        values["user_id"] = user_id
     with db.write() as connection:
         found = connection.scalar(select(subscriptions.c.id).where(subscriptions.c.email == email))
         if found is None:
@@ -124,6 +138,12 @@ def set_preferences(
 ) -> bool:
     """Change what an active subscription receives; False when it is not active."""
     values = _preference_values(preferences) | {"updated_at": now}
+    return _update_subscription(db, subscription_id, values, only_active=True)
+
+
+def link_to_user(db: Database, subscription_id: int, user_id: int, now: datetime) -> bool:
+    """Let an account manage an active subscription; False when it is not active."""
+    values = {"user_id": user_id, "updated_at": now}
     return _update_subscription(db, subscription_id, values, only_active=True)
 
 

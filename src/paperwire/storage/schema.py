@@ -197,7 +197,8 @@ digest_subscriptions = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("email", String(254), nullable=False, unique=True),
-    Column("user_id", Integer),  # set once accounts exist; no foreign key yet
+    # The account that proved it owns the address (docs/digests.md); no foreign key.
+    Column("user_id", Integer),
     Column("status", String(16), nullable=False),
     Column("frequency", String(8), nullable=False),
     Column("weekday", Integer, nullable=False, server_default="0"),
@@ -209,6 +210,7 @@ digest_subscriptions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_digest_subscriptions_status_frequency", "status", "frequency"),
+    Index("ix_digest_subscriptions_user_id", "user_id"),  # the account page (0008)
 )
 
 # One row per subscription and digest period: claimed by a sender before it is sent, so

@@ -19,6 +19,7 @@ from paperwire.storage.users import User
 from paperwire.web import auth
 from paperwire.web.auth import PostedForm
 from paperwire.web.community_view import community_view
+from paperwire.web.digest_settings import account_digest
 from paperwire.web.rendering import Renderer
 from paperwire.web.views import database, email_link_base, settings
 
@@ -94,8 +95,8 @@ def logout(request: Request, _form: Form) -> Response:
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request) -> HTMLResponse:
-    auth.require_user(request)
-    return form_page(request, "account.html")
+    user = auth.require_user(request)
+    return form_page(request, "account.html", account_digest(request, user))
 
 
 @router.post("/account/password")
@@ -107,10 +108,13 @@ def change_password(request: Request, form: Form) -> Response:
             database(request), user, form.get("current"), form.get("password")
         )
     except AccountError as error:
-        return form_page(request, "account.html", {"error": str(error)}, 400)
+        return form_page(
+            request, "account.html", account_digest(request, user) | {"error": str(error)}, 400
+        )
     # Every other session of the account has ended; this browser gets a fresh one.
     auth.start_session(request, changed)
-    return form_page(request, "account.html", {"notice": "Your password is changed."})
+    notice = {"notice": "Your password is changed."}
+    return form_page(request, "account.html", account_digest(request, changed) | notice)
 
 
 @router.get("/reset", response_class=HTMLResponse)

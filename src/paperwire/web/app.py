@@ -25,7 +25,16 @@ from paperwire.config import Settings
 from paperwire.mail import Mailer, mailer_from_settings
 from paperwire.search.engine import Searcher
 from paperwire.storage import Database
-from paperwire.web import account_pages, auth, community_pages, digests, exports, feeds, pages
+from paperwire.web import (
+    account_pages,
+    auth,
+    community_pages,
+    digest_settings,
+    digests,
+    exports,
+    feeds,
+    pages,
+)
 from paperwire.web.page_cache import PageCache
 from paperwire.web.rendering import Renderer
 
@@ -86,6 +95,7 @@ def create_app(
     app.include_router(api_docs.router)
     app.include_router(digests.router)
     app.include_router(account_pages.router)
+    app.include_router(digest_settings.router)
     app.include_router(community_pages.router)
     app.include_router(pages.router)
     _install_error_handlers(app)

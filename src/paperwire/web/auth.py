@@ -19,6 +19,8 @@ SESSION_COOKIE = "paperwire_session"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_FORM_FIELDS = 20
+# The digest settings form: frequency, size, content and ten topics of six fields each.
+MAX_SETTINGS_FORM_FIELDS = 80
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _UNSET = object()
 
@@ -121,22 +123,36 @@ def is_secure(request: Request) -> bool:
 
 async def posted_form(request: Request) -> PostedForm:
     """A dependency: the urlencoded fields of a POST, after checking its CSRF token."""
+    return await _posted_form(request, MAX_FORM_FIELDS)
+
+
+async def posted_settings_form(request: Request) -> PostedForm:
+    """posted_form for the digest settings form, which has more fields."""
+    return await _posted_form(request, MAX_SETTINGS_FORM_FIELDS)
+
+
+async def _posted_form(request: Request, max_fields: int) -> PostedForm:
     if request.headers.get("content-type", "").split(";")[0].strip() != _FORM_TYPE:
         raise HTTPException(415, f"Send the form as {_FORM_TYPE}.")
     body = (await request.body()).decode("utf-8", "replace")
     try:
-        pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=max_fields)
     except ValueError:
         raise HTTPException(400, "Too many form fields.") from None
     fields = dict(pairs)
     token = fields.pop(CSRF_FIELD, None) or request.headers.get(CSRF_HEADER, "")
-    session = current_session(request)
-    if session is None or not sessions.csrf_matches(settings(request), session, token):
+    if not csrf_matches(request, token):
         raise HTTPException(
             403,
             "This form has expired or did not come from this site; reload the page and try again.",
         )
     return PostedForm(fields)
+
+
+def csrf_matches(request: Request, token: str) -> bool:
+    """Whether token is this request's session's CSRF token (False without a session)."""
+    session = current_session(request)
+    return session is not None and sessions.csrf_matches(settings(request), session, token)
 
 
 def check_limit(request: Request, action: Action, key: str | None = None) -> None:

@@ -1,4 +1,8 @@
-"""Digest pages: subscribe (double opt-in), confirm, manage, one-click unsubscribe, view."""
+"""Digest pages: subscribe (double opt-in), confirm, manage, one-click unsubscribe, view.
+
+A logged-in reader's request carries their account, and confirming it while logged in as
+that account links the subscription to it (web/digest_settings.py shows it there).
+"""
 
 from __future__ import annotations
 
@@ -34,8 +38,8 @@ from paperwire.digest.schedule import due_period
 from paperwire.digest.tokens import DigestTokens, InvalidToken
 from paperwire.mail import Mailer, MailError
 from paperwire.storage import digests as digest_store
-from paperwire.web import views
-from paperwire.web.forms import Form, FormFields, check_same_site
+from paperwire.web import auth, views
+from paperwire.web.forms import Fields, Form, check_same_site
 from paperwire.web.rendering import Renderer
 
 log = logging.getLogger(__name__)
@@ -110,31 +114,43 @@ def subscribe(request: Request, form: Form) -> HTMLResponse:
     already subscribed."""
     check_same_site(request, form, _tokens(request))
     try:
-        preferences = _preferences(form, ())
+        preferences = read_preferences(form, ())
         address = normalise_email(form.get("email"))
     except InvalidSubscription as error:
         return _notice(request, "Please check the form", f"{error}.", status=400, retry=True)
-    limits: SubscribeLimits = request.app.state.subscribe_limits
-    limits.check(request.client.host if request.client else "unknown", address)
-    links = _mail(request)
-    mailer: Mailer = request.app.state.new_mailer()
-    try:
-        service.request_subscription(views.database(request), mailer, links, address, preferences)
-    except MailError:
+    user = auth.current_user(request)
+    if not send_confirmation(request, address, preferences, user.id if user else None):
         return _notice(
             request,
             "We could not send the e-mail",
             "Please try again in a few minutes.",
             status=503,
         )
-    finally:
-        mailer.close()
     return _notice(
         request,
         "Check your inbox",
         f"We sent a link to {address}. Open it to confirm your subscription.",
         "The link works for three days; nothing is sent to this address until it is used.",
     )
+
+
+def send_confirmation(
+    request: Request, address: str, preferences: Preferences, user_id: int | None
+) -> bool:
+    """Rate-limit, then e-mail the confirmation link; False when the mail server failed."""
+    limits: SubscribeLimits = request.app.state.subscribe_limits
+    limits.check(auth.client_address(request), address)
+    links = _mail(request)
+    mailer: Mailer = request.app.state.new_mailer()
+    try:
+        service.request_subscription(
+            views.database(request), mailer, links, address, preferences, user_id
+        )
+    except MailError:
+        return False
+    finally:
+        mailer.close()
+    return True
 
 
 @router.get("/confirm", response_class=HTMLResponse)
@@ -150,16 +166,43 @@ def confirm_page(request: Request, token: str = "") -> HTMLResponse:
         f"Send {describe(asked.preferences)} to {asked.email}?",
         action="/digest/confirm",
         button="Confirm my subscription",
-        hidden={"token": token},
+        **({"hidden": {"token": token}} | _account_note(request, asked.user_id, token)),
     )
+
+
+def _account_note(request: Request, user_id: int | None, token: str) -> dict[str, Any]:
+    """For a request made from an account: the account's CSRF token when it is the one
+    logged in (confirming then links the subscription), else how to log in as it."""
+    if user_id is None:
+        return {}
+    viewer = auth.current_user(request)
+    if viewer is not None and viewer.id == user_id:
+        return {
+            "hidden": {"token": token, auth.CSRF_FIELD: auth.csrf_token(request) or ""},
+            "note": "You asked for it from your account: it will be on your account page.",
+        }
+    back = quote(f"/digest/confirm?token={token}", safe="")
+    return {
+        "note": "To manage it from your account page, log in to the account that asked "
+        "for it before confirming.",
+        "link": f"/login?next={back}",
+        "link_label": "Log in",
+    }
 
 
 @router.post("/confirm", response_class=HTMLResponse)
 def confirm(request: Request, form: Form) -> HTMLResponse:
+    """Linked to an account only when its session (with its CSRF token) confirms."""
     check_same_site(request, form, _tokens(request))
+    viewer = auth.current_user(request)
+    by = viewer.id if viewer and auth.csrf_matches(request, form.get(auth.CSRF_FIELD)) else None
     try:
         subscription = service.confirm_subscription(
-            views.database(request), _browser_mail(request), form.get("token"), datetime.now(UTC)
+            views.database(request),
+            _browser_mail(request),
+            form.get("token"),
+            datetime.now(UTC),
+            by,
         )
     except InvalidToken:
         return _expired(request)
@@ -175,17 +218,18 @@ def confirm(request: Request, form: Form) -> HTMLResponse:
 
 @router.get("/manage", response_class=HTMLResponse)
 def manage_page(request: Request, token: str = "", saved: bool = False) -> HTMLResponse:
-    subscription = _linked(request, token, manage=True)
+    subscription = subscription_from_link(request, token, manage=True)
     if not subscription.is_active:
         return _ended(request)
-    topics = [*subscription.preferences.topics, Topic()][:MAX_TOPICS]
+    viewer = auth.current_user(request)
     return _page(
         request,
         "digest_manage.html",
         subscription=subscription,
         preferences=subscription.preferences,
-        topics=topics,
+        topics=topic_slots(subscription.preferences),
         token=token,
+        offer_link=viewer is not None and subscription.user_id != viewer.id,
         unsubscribe_token=_tokens(request).unsubscribe(subscription.id, subscription.email),
         saved=saved,
     )
@@ -195,9 +239,9 @@ def manage_page(request: Request, token: str = "", saved: bool = False) -> HTMLR
 def manage(request: Request, form: Form) -> Response:
     check_same_site(request, form, _tokens(request))
     token = form.get("token")
-    subscription = _linked(request, token, manage=True)
+    subscription = subscription_from_link(request, token, manage=True)
     try:
-        preferences = _preferences(form, _topics(form))
+        preferences = read_preferences(form, read_topics(form))
         service.update_preferences(
             views.database(request), subscription, preferences, datetime.now(UTC)
         )
@@ -208,7 +252,7 @@ def manage(request: Request, form: Form) -> Response:
 
 @router.get("/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_page(request: Request, token: str = "") -> HTMLResponse:
-    subscription = _linked(request, token, manage=False)
+    subscription = subscription_from_link(request, token, manage=False)
     return _notice(
         request,
         "Unsubscribe",
@@ -223,7 +267,7 @@ def unsubscribe_page(request: Request, token: str = "") -> HTMLResponse:
 def unsubscribe(request: Request, form: Form, token: str = "") -> HTMLResponse:
     """RFC 8058 one-click: mail clients POST here with the signed token in the URL and no
     form token, so the signed link itself is the only proof needed."""
-    subscription = _linked(request, token or form.get("token"), manage=False)
+    subscription = subscription_from_link(request, token or form.get("token"), manage=False)
     service.cancel_subscription(views.database(request), subscription, datetime.now(UTC))
     return _notice(
         request,
@@ -252,7 +296,7 @@ def view(request: Request, token: str = "") -> HTMLResponse:
 @router.get("/preview", response_class=HTMLResponse)
 def preview(request: Request, token: str = "") -> HTMLResponse:
     """The digest a subscriber would get if it were sent now."""
-    subscription = _linked(request, token, manage=True)
+    subscription = subscription_from_link(request, token, manage=True)
     settings = views.settings(request)
     prefs = subscription.preferences
     period = due_period(
@@ -268,7 +312,8 @@ def _digest_html(request: Request, digest: Digest, delivery_id: int) -> HTMLResp
     return HTMLResponse(html, headers={"Content-Security-Policy": VIEW_CSP})
 
 
-def _linked(request: Request, token: str, *, manage: bool) -> Subscription:
+def subscription_from_link(request: Request, token: str, *, manage: bool) -> Subscription:
+    """The subscription a manage (or unsubscribe) token names; 400 when it is not valid."""
     tokens = _tokens(request)
     try:
         subscription_id, email = (
@@ -306,7 +351,13 @@ def _ended(request: Request) -> HTMLResponse:
     )
 
 
-def _preferences(form: FormFields, topics: tuple[Topic, ...]) -> Preferences:
+def topic_slots(preferences: Preferences) -> list[Topic]:
+    """The topics to show on a settings form: the subscription's and one empty one."""
+    return [*preferences.topics, Topic()][:MAX_TOPICS]
+
+
+def read_preferences(form: Fields, topics: tuple[Topic, ...]) -> Preferences:
+    """The settings posted by a subscribe or settings form; InvalidSubscription if wrong."""
     try:
         weekday, size = int(form.get("weekday", "0")), int(form.get("size", "10"))
     except ValueError:
@@ -320,13 +371,13 @@ def _preferences(form: FormFields, topics: tuple[Topic, ...]) -> Preferences:
     ).check()
 
 
-def _topics(form: FormFields) -> tuple[Topic, ...]:
+def read_topics(form: Fields) -> tuple[Topic, ...]:
     """The topics filled in on the manage form; blank ones are left out."""
     found = [_topic(form, f"topic-{number}-") for number in range(MAX_TOPICS)]
     return tuple(topic for topic in found if topic != Topic(name=topic.name))
 
 
-def _topic(form: FormFields, prefix: str) -> Topic:
+def _topic(form: Fields, prefix: str) -> Topic:
     return Topic(
         name=form.get(f"{prefix}name").strip()[:80],
         include=terms(form.get(f"{prefix}include")),

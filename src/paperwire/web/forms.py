@@ -1,13 +1,13 @@
 """Forms posted to paperwire: URL-encoded bodies read with a size cap, and CSRF checks.
 
-Until sessions exist, a state-changing form proves it came from one of paperwire's own
-pages with a signed, expiring token in a hidden field, and the browser's Origin (or
-Referer) header must name this site. docs/digests.md says how session CSRF replaces it.
+The public digest forms, used without an account, prove they came from one of paperwire's
+own pages with a signed, expiring token in a hidden field, and the browser's Origin (or
+Referer) header must name this site. Account forms use the session CSRF token (auth.py).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Depends, HTTPException, Request
@@ -18,6 +18,12 @@ from paperwire.web.rendering import public_base_url
 MAX_FORM_BYTES = 64 * 1024
 FORM_TOKEN_FIELD = "form_token"
 URLENCODED = "application/x-www-form-urlencoded"
+
+
+class Fields(Protocol):
+    """Any posted form: these fields or auth.PostedForm (session CSRF checked)."""
+
+    def get(self, name: str, default: str = "") -> str: ...
 
 
 class FormFields:
