@@ -108,6 +108,13 @@ class Settings(BaseSettings):
         description="Model for semantic search: 'bundled' (static, shipped with paperwire) "
         "or a folder holding a model2vec model.",
     )
+    search_limit_per_minute: int = Field(
+        default=60,
+        ge=0,
+        le=100_000,
+        description="Searches (search page and search feeds) a client address may run per "
+        "minute per process; 0: no limit.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Key that signs sessions, CSRF tokens and e-mail links; "

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from live_server import LATEST_DAY, Site
+from pathlib import Path
+
+import httpx
+from factories import make_paper
+from live_server import LATEST_DAY, Site, serving
+
+from paperwire.config import Settings
+from paperwire.storage import Database
+from paperwire.storage.papers import upsert_papers
+from paperwire.web.app import create_app
 
 
 def test_search_box_is_on_every_page(site: Site) -> None:
@@ -71,3 +80,23 @@ def test_paper_page_lists_similar_papers(site: Site) -> None:
     section = html[html.index('id="similar-heading"') :]
     assert 'href="/papers/2401.00964"' in section  # the other WiFi activity paper
     assert 'href="/papers/2401.01388"' not in section
+
+
+def test_searches_stop_at_a_thousand_results(site: Site) -> None:
+    too_deep = site.get("/search?q=model&page=101")  # 10 a page on the test site
+    assert too_deep.status_code == 400 and "1,000" in too_deep.text
+    api = site.get("/api/papers/search?q=model&limit=50&p=20")
+    assert api.status_code == 422 and "1,000" in api.json()["error"]
+
+
+def test_searches_from_one_address_are_rate_limited(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite:///{tmp_path / 'paperwire.sqlite3'}")
+    db.upgrade()
+    upsert_papers(db, [make_paper(title="Rate limits for search")])
+    settings = Settings(data_dir=tmp_path / "data", search_limit_per_minute=2)
+    with serving(create_app(settings, db)) as url:
+        answers = [httpx.get(f"{url}/search?q=rate", timeout=10) for _ in range(3)]
+        feed = httpx.get(f"{url}/feeds/search.rss?q=rate", timeout=10)
+    db.close()
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["Retry-After"] and feed.status_code == 429

@@ -1,5 +1,5 @@
 """Rate limits on community actions (sign-up, log-in, votes, comments, submissions,
-digest settings)."""
+digest settings) and on searches from the pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from paperwire.config import Settings
 
-Action = Literal["signup", "login", "vote", "comment", "submission", "digest"]
+Action = Literal["signup", "login", "vote", "comment", "submission", "digest", "search"]
 
 
 class ActionLimits:
@@ -26,6 +26,7 @@ class ActionLimits:
             "comment": _item(RateLimitItemPerHour, settings.comment_limit_per_hour),
             "submission": _item(RateLimitItemPerDay, settings.submission_limit_per_day),
             "digest": _item(RateLimitItemPerHour, settings.digest_settings_limit_per_hour),
+            "search": _item(RateLimitItemPerMinute, settings.search_limit_per_minute),
         }
         self.items = configured
         self.limiter = MovingWindowRateLimiter(MemoryStorage())

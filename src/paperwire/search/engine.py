@@ -22,9 +22,9 @@ from paperwire.search.hybrid import (
     reciprocal_rank_fusion,
 )
 from paperwire.search.keyword import (
+    InvalidQuery,
     SearchHit,
     Term,
-    hits_for,
     keyword_query,
     parse_query,
     without_stopwords,
@@ -36,13 +36,14 @@ from paperwire.storage.search import (
     PaperFilter,
     capped_match_counts,
     keyword_keys,
-    keyword_search,
 )
 
 # Each list a hybrid query fuses is this long at least, so that a paper ranked low by one
 # method but high by the other still meets its partner.
 FUSION_DEPTH = 100
 MAX_SIMILAR = 50
+# No search goes deeper than this: every mode ranks offset + limit papers per request.
+MAX_SEARCH_RESULTS = 1_000
 COMMON_TERM_SHARE = 0.10
 MIN_COMMON_CAP = 1_000
 MAX_FUSED_TERMS = 10
@@ -118,12 +119,16 @@ class Searcher:
     ) -> list[SearchHit]:
         """Best matches first; raises InvalidQuery for a query with nothing to search."""
         terms = parse_query(query)
+        if offset + limit > MAX_SEARCH_RESULTS:
+            raise InvalidQuery(
+                f"results stop at the {MAX_SEARCH_RESULTS:,}th; add words or filters instead"
+            )
         where = where or PaperFilter()
         if mode is SearchMode.KEYWORD:
-            matches = keyword_search(
+            keys = keyword_keys(
                 self.db, keyword_query(terms), limit=limit, offset=offset, where=where
             )
-            return hits_for(self.db, matches)
+            return self._hits(keys, set(keys), terms)
         depth = max(FUSION_DEPTH, offset + limit)
         semantic = self._semantic_keys(query, where, depth)
         if mode is SearchMode.SEMANTIC:

@@ -15,6 +15,7 @@ RRF_K = 60
 KEYWORD_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 0.5
 SNIPPET_WORDS = 40
+SNIPPET_CONTEXT_WORDS = 8  # shown before the first match when the snippet has to move
 T = TypeVar("T", bound=Hashable)
 
 
@@ -30,20 +31,36 @@ def reciprocal_rank_fusion(
 
 
 def mark_terms(text: str, terms: Sequence[Term], *, max_words: int | None = None) -> str:
-    """text escaped for HTML, cut to max_words, with the query's words in <mark>."""
-    words = text.split()
-    clipped = " ".join(words[:max_words]) + ("…" if max_words and len(words) > max_words else "")
+    """text escaped for HTML with the query's words in <mark>; with max_words, a window of
+    that many words that starts a little before the first match (a snippet)."""
     pattern = _terms_pattern(terms)
+    words = text.split()
+    if max_words is not None:
+        start = _snippet_start(words, pattern, max_words)
+        shown = " ".join(words[start : start + max_words])
+        before = "…" if start > 0 else ""
+        after = "…" if start + max_words < len(words) else ""
+        text = f"{before}{shown}{after}"
+    else:
+        text = " ".join(words)
     if pattern is None:
-        return html.escape(clipped, quote=False)
+        return html.escape(text, quote=False)
     pieces = []
     position = 0
-    for match in pattern.finditer(clipped):
-        pieces.append(html.escape(clipped[position : match.start()], quote=False))
+    for match in pattern.finditer(text):
+        pieces.append(html.escape(text[position : match.start()], quote=False))
         pieces.append(f"<mark>{html.escape(match.group(0), quote=False)}</mark>")
         position = match.end()
-    pieces.append(html.escape(clipped[position:], quote=False))
+    pieces.append(html.escape(text[position:], quote=False))
     return "".join(pieces)
+
+
+def _snippet_start(words: list[str], pattern: re.Pattern[str] | None, size: int) -> int:
+    """The first word of the window: the start, unless the first match lies beyond it."""
+    if pattern is None:
+        return 0
+    first = next((i for i, word in enumerate(words) if pattern.search(word)), 0)
+    return 0 if first < size - SNIPPET_CONTEXT_WORDS else first - SNIPPET_CONTEXT_WORDS
 
 
 def _terms_pattern(terms: Sequence[Term]) -> re.Pattern[str] | None:

@@ -18,9 +18,10 @@ from paperwire.ranking.calendar import (
     newest_listing_day,
     period_of,
 )
-from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, search_papers
+from paperwire.search.engine import SearchMode
+from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery
 from paperwire.storage.categories import papers_in_category
-from paperwire.web import views
+from paperwire.web import auth, views
 from paperwire.web.http_cache import cached_body, conditional_response
 from paperwire.web.rendering import period_url
 from paperwire.web.views import PageNumber
@@ -126,8 +127,11 @@ def _category_feed(request: Request, category: str) -> bytes:
 def search_feed(
     request: Request, q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)]
 ) -> Response:
+    auth.check_limit(request, "search")
     try:
-        hits = search_papers(views.database(request), q, limit=views.settings(request).page_size)
+        hits = views.searcher(request).search(
+            q, mode=SearchMode.KEYWORD, limit=views.settings(request).page_size
+        )
     except InvalidQuery as error:
         raise HTTPException(400, f"Cannot search for that: {error}.") from None
     about = f"The papers that best match the search {q!r}."

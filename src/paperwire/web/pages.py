@@ -130,6 +130,7 @@ def search_page(
     where = views.search_filter(first, last, category or None)
     hits: list[SearchHit] = []
     if q.strip():
+        auth.check_limit(request, "search")
         try:
             # One extra hit tells whether a next page exists.
             hits = views.searcher(request).search(
