@@ -37,6 +37,8 @@ def test_passwords_are_stored_as_argon2id_hashes(db: Database) -> None:
         ("al ice", "a@example.org", PASSWORD, "username"),
         ("<b>x</b>", "a@example.org", PASSWORD, "username"),
         ("alice", "not-an-address", PASSWORD, "e-mail"),
+        ("alice", "x,victim@example.org", PASSWORD, "e-mail"),
+        ("alice", "x@example.org;victim@example.org", PASSWORD, "e-mail"),
         ("alice", "alice@example.org", "short", "password"),
         ("alice", "alice@example.org", "x" * 257, "password"),
     ],

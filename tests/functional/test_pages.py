@@ -148,3 +148,11 @@ def test_stylesheet_and_health_check(site: Site) -> None:
     assert site.get("/static/paperwire.css").status_code == 200
     health = site.get("/healthz").json()
     assert health["status"] == "ok" and health["papers"] == 79
+
+
+def test_pages_are_never_kept_by_shared_caches(site: Site) -> None:
+    for path in ("/", "/search?q=model", "/papers/2401.00974"):
+        response = site.get(path)
+        assert response.headers["Cache-Control"] == "private, no-cache"
+        assert "Cookie" in response.headers["Vary"]
+    assert "private" not in site.get("/api/papers/2401.00974").headers.get("Cache-Control", "")

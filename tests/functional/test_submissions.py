@@ -91,6 +91,26 @@ def test_old_papers_and_bad_ids_are_refused(db: Database, url: str) -> None:
         assert "<script>alert(1)</script>" not in bad.text
 
 
+def test_an_old_paper_fetched_from_arxiv_is_refused_and_not_stored(
+    db: Database, tmp_path: Path
+) -> None:
+    old = datetime.now(UTC) - timedelta(days=40)
+    script = Script().on(
+        params_include(id_list="2604.40002"), Reply(_atom_entry("2604.40002", old))
+    )
+    with (
+        arxiv_serving(script) as base,
+        community_server(
+            db, tmp_path, arxiv_api_url=base + "/api/query", arxiv_delay_seconds=0
+        ) as url,
+        people(url, "alice") as (alice,),
+    ):
+        alice.sign_up()
+        refused = alice.post("/submit", {"paper": "2604.40002"})
+        assert refused.status_code == 400 and "last 14 days" in refused.text
+    assert get_paper(db, "2604.40002") is None
+
+
 def test_paper_arxiv_does_not_return_is_refused(url: str) -> None:
     with people(url, "alice") as (alice,):
         alice.sign_up()

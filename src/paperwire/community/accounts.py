@@ -17,7 +17,8 @@ from paperwire.storage import users as user_store
 from paperwire.storage.users import DuplicateUser, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
-EMAIL_RE = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
+# No comma or semicolon: "x,victim@example.org" would become a To header of two recipients.
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[^@\s<>\"',;]+\.[^@\s<>\"',;]{2,}$")
 EMAIL_MAX_CHARS = 254
 PASSWORD_MIN_CHARS = 10
 PASSWORD_MAX_CHARS = 256

@@ -53,8 +53,11 @@ def submit_paper(db: Database, settings: Settings, user: User, text: str, fetch:
         ) from None
     # The list the front page shows now, before a fetched paper may add a later day.
     today = paper_store.latest_listing_day(db) or newest_listing_day(datetime.now(UTC))
-    paper = paper_store.get_paper(db, arxiv_id) or _fetched(db, fetch, arxiv_id)
+    stored = paper_store.get_paper(db, arxiv_id)
+    paper = stored or _fetched(fetch, arxiv_id)
     _check_recent(paper, settings.submission_max_age_days)
+    if stored is None:  # only a paper that qualifies is added to the database
+        paper_store.upsert_papers(db, [paper])
     if not submission_store.add_submission(db, user.id, arxiv_id, today):
         raise SubmissionError(
             f"Thank you, but arXiv:{arxiv_id} was already submitted: it is on the list."
@@ -62,7 +65,7 @@ def submit_paper(db: Database, settings: Settings, user: User, text: str, fetch:
     return paper
 
 
-def _fetched(db: Database, fetch: Fetch, arxiv_id: str) -> Paper:
+def _fetched(fetch: Fetch, arxiv_id: str) -> Paper:
     try:
         paper = fetch(arxiv_id)
     except (FetchError, ApiError, MalformedResponse):
@@ -71,7 +74,6 @@ def _fetched(db: Database, fetch: Fetch, arxiv_id: str) -> Paper:
         ) from None
     if paper is None:
         raise SubmissionError(f"arXiv does not know a paper {arxiv_id}; check the id.")
-    paper_store.upsert_papers(db, [paper])
     return paper
 
 

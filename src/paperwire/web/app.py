@@ -124,9 +124,18 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in _SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if headers.get("content-type", "").startswith("text/html"):
+                    _keep_pages_private(headers)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _keep_pages_private(headers: MutableHeaders) -> None:
+    """Pages may hold a reader's name, votes, CSRF or e-mail tokens: no shared cache (a
+    proxy, a CDN) may keep one, and a browser asks again before reusing its own copy."""
+    headers.setdefault("Cache-Control", "private, no-cache")
+    headers.add_vary_header("Cookie")
 
 
 class BodyLimit:
