@@ -7,6 +7,7 @@ embedder (loaded on first use) and the in-memory vector index (refreshed before 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -49,6 +50,7 @@ MIN_COMMON_CAP = 1_000
 MAX_FUSED_TERMS = 10
 MAX_COMMON_TERMS = 3
 MAX_CACHED_TERMS = 200_000
+SEMANTIC_THREADS = 4
 # Below this cosine a paper is not offered as a match for its meaning alone. It is low on
 # purpose: with the bundled model a fair paraphrase can score 0.29 against the paper it
 # describes, and nonsense such as "zzyzx" 0.36, so no floor separates the two; pages say
@@ -90,6 +92,7 @@ class Searcher:
         # How many papers each search term matches (capped): used only to tell rare terms
         # from common ones, so it is kept until the number of papers moves by 1 %.
         self._term_counts: dict[str, int] = {}
+        self._pool = ThreadPoolExecutor(max_workers=SEMANTIC_THREADS, thread_name_prefix="search")
         self._term_counts_papers = 0
 
     @property
@@ -130,10 +133,13 @@ class Searcher:
             )
             return self._hits(keys, set(keys), terms)
         depth = max(FUSION_DEPTH, offset + limit)
-        semantic = self._semantic_keys(query, where, depth)
         if mode is SearchMode.SEMANTIC:
+            semantic = self._semantic_keys(query, where, depth)
             return self._hits(semantic[offset : offset + limit], set(), terms)
+        # The two lists are built side by side: SQLite and numpy both release the GIL.
+        pending = self._pool.submit(self._semantic_keys, query, where, depth)
         keyword = self._keyword_keys(terms, where, depth)
+        semantic = pending.result()
         fused = reciprocal_rank_fusion([keyword, semantic], self.weights)
         chosen = [key for key, _ in fused[offset : offset + limit]]
         return self._hits(chosen, set(keyword), terms)
