@@ -176,6 +176,7 @@ def running_server(
         "PAPERWIRE_LOG_LEVEL": "WARNING",
         # One client fires thousands of API requests: measure serving, not the limiter.
         "PAPERWIRE_API_RATE_LIMIT_PER_MINUTE": "0",
+        "PAPERWIRE_SEARCH_LIMIT_PER_MINUTE": "0",
     }
     if cache_entries is not None:
         env["PAPERWIRE_PAGE_CACHE_ENTRIES"] = str(cache_entries)
