@@ -21,9 +21,6 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-# Readers map the file instead of copying pages into each connection's cache: the keyword
-# index is read by every search, from a pool of connections.
-SQLITE_MMAP_BYTES = 1 << 30
 _WRITE_OPTION = "paperwire_write"
 
 
@@ -161,7 +158,6 @@ def _tune_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     try:
         cursor.execute("SELECT exp(0)")
     except sqlite3.OperationalError:
