@@ -56,6 +56,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--models", default="bundled", help="comma-separated: bundled,minilm")
     parser.add_argument("--requests", type=int, default=300, help="requests per speed run")
     parser.add_argument("--skip-corpus", action="store_true", help="SciFact only")
+    parser.add_argument("--skip-scifact", action="store_true", help="the 137k corpus only")
+    parser.add_argument(
+        "--corpus-dir",
+        type=Path,
+        help="reuse the database a previous run left here (paperwire.sqlite3, embedded): "
+        "known-item and speed only",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "search.json")
     return parser.parse_args(argv)
 
@@ -261,17 +268,20 @@ def server_rss_mb(base_url: str) -> float:
 
 def print_results(results: dict[str, Any]) -> None:
     print("\nSciFact nDCG@10 (test split, 300 queries)")
-    for row in results["scifact"]:
+    for row in results.get("scifact", []):
         weights = "" if not row["weights"] else f" weights {row['weights']}"
         print(f"  {row['mode']:<9} {row['model']:<8}{weights:<22} {row['ndcg10']:.4f}")
     if "corpus" not in results:
         return
     corpus = results["corpus"]
-    print(
-        f"\ncorpus: {corpus['papers']} papers; embedded {corpus['embedded']} in "
-        f"{corpus['embed_s']} s = {corpus['embed_papers_per_s']}/s with storage, "
-        f"{corpus['raw_embed_per_s']}/s embedder alone (target ≥ {TARGET_EMBED_PER_S:.0f})"
-    )
+    if "reused" in corpus:
+        print(f"\ncorpus: {corpus['papers']} papers, reused from {corpus['reused']}")
+    else:
+        print(
+            f"\ncorpus: {corpus['papers']} papers; embedded {corpus['embedded']} in "
+            f"{corpus['embed_s']} s = {corpus['embed_papers_per_s']}/s with storage, "
+            f"{corpus['raw_embed_per_s']}/s embedder alone (target ≥ {TARGET_EMBED_PER_S:.0f})"
+        )
     print("\nknown-item search (60 queries in other words than the title)")
     for row in results["known_item"]:
         weights = "" if not row["weights"] else f" {row['weights']}"
@@ -290,10 +300,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine_info(), "date": datetime.now(UTC).isoformat()}
     with tempfile.TemporaryDirectory(prefix="paperwire-search-") as folder:
         workdir = Path(folder)
-        results["scifact"] = scifact_phase(args.models.split(","), workdir)
+        if not args.skip_scifact:
+            results["scifact"] = scifact_phase(args.models.split(","), workdir)
         if not args.skip_corpus:
             embedder = load_embedder("bundled")
-            db, results["corpus"] = corpus_phase(workdir, embedder)
+            if args.corpus_dir:
+                workdir = args.corpus_dir
+                db = Database.open(f"sqlite:///{workdir / 'paperwire.sqlite3'}")
+                results["corpus"] = {"papers": count_papers(db), "reused": str(workdir)}
+            else:
+                db, results["corpus"] = corpus_phase(workdir, embedder)
             results["known_item"] = known_item_phase(db, embedder)
             results["speed"] = speed_phase(workdir, db, args.requests)
             db.close()
