@@ -192,6 +192,9 @@ class Settings(BaseSettings):
     password_reset_minutes: int = Field(
         default=60, ge=5, le=7 * 24 * 60, description="How long a password-reset link works."
     )
+    signup_confirm_hours: int = Field(
+        default=24, ge=1, le=7 * 24, description="How long a sign-up confirmation link works."
+    )
     signup_limit_per_hour: int = Field(
         default=5, ge=0, le=1_000_000, description="Sign-ups per client address per hour; 0: none."
     )

@@ -6,13 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 from factories import PASSWORD
-from live_server import serving
-from personas import NO_LIMITS, OLDER, TODAY, TOP, fill_community
+from personas import OLDER, TODAY, TOP, community_server, confirm_path, mailbox
 from playwright.sync_api import Browser, Page, expect
 
-from paperwire.config import Settings
 from paperwire.storage import Database
-from paperwire.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -22,18 +19,21 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("community-browser")
     db = Database.open(f"sqlite:///{folder / 'paperwire.sqlite3'}")
     db.upgrade()
-    fill_community(db)
-    with serving(create_app(Settings(data_dir=folder, page_size=10, **NO_LIMITS), db)) as url:
+    with community_server(db, folder) as url:
         yield url
     db.close()
 
 
 def _sign_up(page: Page, url: str, name: str) -> None:
+    """Sign up, then open the link from the captured e-mail and press its button."""
     page.goto(url + "/signup")
     page.fill("#username", name)
     page.fill("#email", f"{name}@example.org")
     page.fill("#password", PASSWORD)
     page.click("form[action='/signup'] button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Check your inbox")
+    page.goto(url + confirm_path(mailbox(url), f"{name}@example.org"))
+    page.click("form[action='/signup/confirm'] button[type=submit]")
     expect(page.locator("nav.account")).to_contain_text(name)
 
 

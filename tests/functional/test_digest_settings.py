@@ -52,7 +52,7 @@ class Site:
 def site(db: Database, tmp_path: Path) -> Iterator[Site]:
     with (
         running_smtp_server() as smtp,
-        community_server(db, tmp_path, smtp_url=smtp.url, subscribe_limit_per_hour=0) as url,
+        community_server(db, tmp_path, smtp=smtp, subscribe_limit_per_hour=0) as url,
     ):
         yield Site(url, db, smtp)
 

@@ -62,7 +62,9 @@ def check_password(password: str) -> None:
 
 
 def sign_up(db: Database, account: NewAccount, *, is_admin: bool = False) -> User:
-    """Create an account; AccountError when a field is unacceptable or already taken."""
+    """Create an account at once (the operator's `users create`; the web goes through
+    signups, which proves the address first); AccountError when a field is unacceptable
+    or already taken."""
     check_new_account(account)
     try:
         return user_store.insert_user(

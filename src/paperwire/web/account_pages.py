@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperwire.community import accounts
+from paperwire.community import accounts, signups
 from paperwire.community.accounts import AccountError, NewAccount
 from paperwire.mail import Mailer, MailError
 from paperwire.storage import papers as paper_store
@@ -56,17 +57,71 @@ def signup_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/signup")
-def signup(request: Request, form: Form) -> Response:
+def signup(request: Request, form: Form, background: BackgroundTasks) -> Response:
+    """The same page, as fast, whether or not an account uses the address: the lookup, the
+    hashing and the e-mail (a link to confirm, or a notice to the owner) come after it."""
     auth.check_limit(request, "signup")
     account = NewAccount(
         form.get("username").strip(), form.get("email").strip(), form.get("password")
     )
     try:
-        user = accounts.sign_up(database(request), account)
+        signups.check_sign_up(database(request), account)
     except AccountError as error:
         context = {"error": str(error), "username": account.username, "email": account.email}
         return form_page(request, "signup.html", context | {"next": form.get("next")}, 400)
-    return logged_in(request, user, form.get("next"))
+    site = email_link_base(request)
+    if site is None:
+        log.error("sign-up e-mail not sent: set PAPERWIRE_BASE_URL for links in e-mails")
+    else:
+        links = (site, auth.local_path(form.get("next")))
+        background.add_task(_send_sign_up_mail, request, account, links)
+    hours = settings(request).signup_confirm_hours
+    # Nothing from the form in the page: it is the same whether or not the address is used.
+    return form_page(request, "signup_sent.html", {"hours": hours})
+
+
+def _send_sign_up_mail(request: Request, account: NewAccount, links: tuple[str, str]) -> None:
+    db, configured = database(request), settings(request)
+    _mail(
+        request,
+        "sign-up",
+        lambda mailer: signups.send_sign_up_mail(db, configured, mailer, account, links),
+    )
+
+
+def _mail(request: Request, what: str, send: Callable[[Mailer], None]) -> None:
+    """Send through a new mailer, after the answer: a failure can only be logged."""
+    mailer: Mailer = request.app.state.new_mailer()
+    try:
+        send(mailer)
+    except MailError as error:
+        log.error("%s e-mail not sent: %s", what, error)
+    finally:
+        mailer.close()
+
+
+@router.get("/signup/confirm", response_class=HTMLResponse)
+def signup_confirm_page(
+    request: Request, token: Annotated[str, Query(max_length=2048)] = ""
+) -> HTMLResponse:
+    """A button, not the account: mail scanners open links, only people press buttons."""
+    pending = signups.pending_account(settings(request), token)
+    if pending is None:
+        return form_page(request, "signup_confirm.html", {"error": signups.EXPIRED}, 400)
+    context = {"token": token, "username": pending.username}
+    return form_page(request, "signup_confirm.html", context)
+
+
+@router.post("/signup/confirm")
+def signup_confirm(request: Request, form: Form) -> Response:
+    auth.check_limit(request, "login")
+    try:
+        user, next_page = signups.confirm_sign_up(
+            database(request), settings(request), form.get("token")
+        )
+    except AccountError as error:
+        return form_page(request, "signup_confirm.html", {"error": str(error)}, 400)
+    return logged_in(request, user, next_page)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -138,13 +193,12 @@ def reset_request(request: Request, form: Form, background: BackgroundTasks) -> 
 
 
 def _send_reset_link(request: Request, email: str, site: str) -> None:
-    mailer: Mailer = request.app.state.new_mailer()
-    try:
-        accounts.send_reset_link(database(request), settings(request), mailer, email, site)
-    except MailError as error:
-        log.error("password reset e-mail not sent: %s", error)
-    finally:
-        mailer.close()
+    db, configured = database(request), settings(request)
+    _mail(
+        request,
+        "password reset",
+        lambda mailer: accounts.send_reset_link(db, configured, mailer, email, site),
+    )
 
 
 @router.get("/reset/{token}", response_class=HTMLResponse)
