@@ -13,6 +13,7 @@ from paperwire.search.embedder import load_embedder
 from paperwire.search.indexing import EmbedReport, embed_pending
 from paperwire.storage import Database
 from paperwire.storage.papers import count_papers
+from paperwire.storage.pgvector import prepare_database_vectors
 
 
 @click.command()
@@ -27,6 +28,7 @@ def embed(context: click.Context, as_json: bool, quiet: bool) -> None:
     settings = settings_from(context)
     with database(settings) as db:
         db.require_current_schema()
+        prepare_database_vectors(db)
         try:
             report, seconds = embed_with_progress(db, settings.embedding_model, quiet=quiet)
         except ValueError as error:
