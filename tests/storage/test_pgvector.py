@@ -116,3 +116,37 @@ def _arxiv_ids(db: Database, keys: list[int]) -> list[str]:
     query = text("SELECT arxiv_id FROM papers WHERE id = :id")
     with db.engine.connect() as connection:
         return [str(connection.execute(query, {"id": key}).scalar_one()) for key in keys]
+
+
+def test_hnsw_index_finds_nearly_what_brute_force_finds(pgvector_db: Database) -> None:
+    keys, vectors = _store(pgvector_db, 2_000, seed=9)
+    assert pgvector.ensure_hnsw_index(pgvector_db, MODEL, DIMS)
+    assert pgvector.ensure_hnsw_index(pgvector_db, MODEL, DIMS)  # idempotent
+    assert _plan_uses(pgvector_db, pgvector.hnsw_index_name(MODEL), vectors[0])
+    rng = np.random.default_rng(10)
+    recalls = []
+    for _ in range(30):
+        query = normalised(rng.normal(size=(1, DIMS)).astype(np.float32))[0]
+        found = _nearest(pgvector_db, query, 10)
+        assert len(found) == 10
+        recalls.append(len(set(found) & set(_brute_force(keys, vectors, query, 10))) / 10)
+    assert np.mean(recalls) >= 0.95
+
+
+def test_filtered_queries_stay_exact_with_an_hnsw_index(pgvector_db: Database) -> None:
+    keys, vectors = _store(pgvector_db, 2_000, seed=11)
+    pgvector.ensure_hnsw_index(pgvector_db, MODEL, DIMS)
+    allowed = [i for i in range(2_000) if i % 3 == 0]
+    where = PaperFilter(category="cs.CL")
+    for row in (0, 5, 17):
+        expected = _brute_force([keys[i] for i in allowed], vectors[allowed], vectors[row], 100)
+        assert _nearest(pgvector_db, vectors[row], 100, where=where) == expected
+
+
+def _plan_uses(db: Database, index_name: str, query: np.ndarray) -> bool:
+    """Whether PostgreSQL plans the unfiltered nearest query with the named index."""
+    statement = text("EXPLAIN " + pgvector.approximate_query(MODEL, DIMS).text)
+    params = {"query": pgvector.vector_text(query), "exclude": 0, "limit": 10}
+    with db.engine.connect() as connection:
+        plan = connection.execute(statement, params).all()
+    return any(index_name in row[0] for row in plan)
