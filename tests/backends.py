@@ -23,7 +23,11 @@ def empty_database_url(backend: str, folder: os.PathLike[str]) -> str:
     """A URL to an empty database: a new SQLite file in folder, or a wiped PostgreSQL schema."""
     if backend == "sqlite":
         return f"sqlite:///{os.path.join(folder, 'paperwire.sqlite3')}"
-    url = os.environ[POSTGRES_URL_VARIABLE]
+    return wiped(os.environ[POSTGRES_URL_VARIABLE])
+
+
+def wiped(url: str) -> str:
+    """url, after dropping everything in its public schema (extensions made there too)."""
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))

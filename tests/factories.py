@@ -7,11 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from paperwire.community.accounts import hash_password
 from paperwire.papers import Paper
+from paperwire.search.embedder import normalised
 from paperwire.storage import Database
+from paperwire.storage import embeddings as embedding_store
+from paperwire.storage.papers import upsert_papers
 from paperwire.storage.users import User, insert_user
 
 TEST_DATA = Path(__file__).parent / "data"
@@ -63,3 +67,25 @@ def add_user(db: Database, username: str, *, admin: bool = False, password: bool
         password_hash=password_hash,
         is_admin=admin,
     )
+
+
+def store_random_embeddings(
+    db: Database, model: str, dims: int, count: int, seed: int, first_day: date
+) -> tuple[list[int], np.ndarray]:
+    """count papers (listed over 10 days from first_day; every third in cs.CL, the others
+    in cs.CV and cs.AI) with random unit vectors; their keys and float16-rounded vectors."""
+    rng = np.random.default_rng(seed)
+    batch = [
+        make_paper(
+            listing_day=first_day + timedelta(days=i % 10),
+            categories=("cs.CL",) if i % 3 == 0 else ("cs.CV", "cs.AI"),
+        )
+        for i in range(count)
+    ]
+    upsert_papers(db, batch)
+    sources = embedding_store.sources_for_papers(db, model, [p.arxiv_id for p in batch])
+    vectors = normalised(rng.normal(size=(len(sources), dims)).astype(np.float32))
+    embedding_store.save_embeddings(db, model, sources, vectors)
+    # What the database holds went through float16: compare with the stored precision.
+    stored = vectors.astype(np.float16).astype(np.float32)
+    return [source.paper_id for source in sources], stored

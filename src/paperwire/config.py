@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         default="bundled",
         description="Model for semantic search: 'bundled' (static, shipped with paperwire) "
         "or a folder holding a model2vec model.",
+    )
+    vector_search: Literal["auto", "memory", "pgvector"] = Field(
+        default="auto",
+        description="Where semantic search finds nearest papers: 'auto' (in PostgreSQL with "
+        "pgvector when present, else in memory), 'memory' or 'pgvector' (start-up fails "
+        "without it).",
     )
     search_limit_per_minute: int = Field(
         default=60,

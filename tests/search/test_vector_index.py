@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from factories import make_paper
+from factories import make_paper, store_random_embeddings
 from sqlalchemy import delete
 
 from paperwire.search.embedder import normalised
@@ -22,22 +22,7 @@ FIRST_DAY = date(2024, 4, 1)
 
 
 def _store(db: Database, count: int, seed: int) -> tuple[list[int], np.ndarray]:
-    """count papers with random unit vectors; their keys and vectors."""
-    rng = np.random.default_rng(seed)
-    batch = [
-        make_paper(
-            listing_day=FIRST_DAY + timedelta(days=i % 10),
-            categories=("cs.CL",) if i % 3 == 0 else ("cs.CV", "cs.AI"),
-        )
-        for i in range(count)
-    ]
-    upsert_papers(db, batch)
-    sources = embedding_store.sources_for_papers(db, MODEL, [p.arxiv_id for p in batch])
-    vectors = normalised(rng.normal(size=(len(sources), DIMS)).astype(np.float32))
-    embedding_store.save_embeddings(db, MODEL, sources, vectors)
-    # What the index holds went through float16: compare with the stored precision.
-    stored = vectors.astype(np.float16).astype(np.float32)
-    return [source.paper_id for source in sources], stored
+    return store_random_embeddings(db, MODEL, DIMS, count, seed, FIRST_DAY)
 
 
 def _brute_force(keys: list[int], vectors: np.ndarray, query: np.ndarray, k: int) -> list[int]:

@@ -13,6 +13,7 @@ from paperwire.search.embedder import load_embedder
 from paperwire.search.indexing import EmbedReport, embed_pending
 from paperwire.storage import Database
 from paperwire.storage.papers import count_papers
+from paperwire.storage.pgvector import ensure_hnsw_index, prepare_database_vectors
 
 
 @click.command()
@@ -27,6 +28,7 @@ def embed(context: click.Context, as_json: bool, quiet: bool) -> None:
     settings = settings_from(context)
     with database(settings) as db:
         db.require_current_schema()
+        prepare_database_vectors(db)
         try:
             report, seconds = embed_with_progress(db, settings.embedding_model, quiet=quiet)
         except ValueError as error:
@@ -44,9 +46,12 @@ def embed(context: click.Context, as_json: bool, quiet: bool) -> None:
 
 
 def embed_with_progress(db: Database, model: str, *, quiet: bool) -> tuple[EmbedReport, float]:
-    """Run the backfill with a progress bar over all papers; the report and seconds taken."""
+    """Run the backfill with a progress bar over all papers, then make sure the model's
+    HNSW index exists where pgvector is in use; the report and seconds taken."""
     embedder = load_embedder(model)
     started = time.perf_counter()
     with tqdm(total=count_papers(db), unit="paper", desc="embed", disable=quiet or None) as bar:
         report = embed_pending(db, embedder, progress=bar.update)
+    # Only where pgvector is in use; an index that exists is left as it is.
+    ensure_hnsw_index(db, embedder.name, embedder.dims)
     return report, time.perf_counter() - started

@@ -9,7 +9,7 @@ import click
 
 from paperwire.api.shapes import NO_STATS, search_item
 from paperwire.cli.common import database, settings_from
-from paperwire.search.engine import Searcher, SearchMode
+from paperwire.search.engine import SearchMode, VectorSearchUnavailable, searcher_for
 from paperwire.search.keyword import InvalidQuery
 from paperwire.storage.search import PaperFilter
 from paperwire.storage.votes import stats_for
@@ -49,11 +49,13 @@ def search(
     with database(settings) as db:
         db.require_current_schema()
         try:
-            hits = Searcher(db, settings.embedding_model).search(
+            hits = searcher_for(db, settings).search(
                 query, mode=SearchMode(mode), where=where, limit=limit
             )
         except InvalidQuery as error:
             raise click.UsageError(str(error)) from None
+        except VectorSearchUnavailable as error:
+            raise click.ClickException(str(error)) from None
         stats = stats_for(db, [hit.paper.arxiv_id for hit in hits])
     if as_json:
         items = [

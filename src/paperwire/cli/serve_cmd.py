@@ -13,6 +13,7 @@ from paperwire.config import Settings
 from paperwire.digest.jobs import start_scheduled_digests
 from paperwire.digest.send import DigestConfigError
 from paperwire.ingest.arxiv.jobs import start_scheduled_harvest
+from paperwire.search.engine import VectorSearchUnavailable, searcher_for
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
 from paperwire.web.asgi import FACTORY
@@ -37,6 +38,10 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
     with database(settings) as db:
         for line in prepare_database(db, settings):
             click.echo(line)
+        try:
+            searcher_for(db, settings)  # fails now, not at the first search
+        except VectorSearchUnavailable as error:
+            raise click.ClickException(str(error)) from None
         stop_harvest = threading.Event()
         if start_scheduled_harvest(settings, stop_harvest) is not None:
             click.echo(

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from paperwire.config import Settings
 from paperwire.papers import Paper
 from paperwire.search.embedder import Embedder, load_embedder
 from paperwire.search.hybrid import (
@@ -31,7 +32,8 @@ from paperwire.search.keyword import (
     without_stopwords,
 )
 from paperwire.search.vector_index import VectorFilter, VectorIndex
-from paperwire.storage import Database
+from paperwire.storage import Database, pgvector
+from paperwire.storage import embeddings as embedding_store
 from paperwire.storage import papers as paper_store
 from paperwire.storage.search import (
     PaperFilter,
@@ -58,6 +60,18 @@ SEMANTIC_THREADS = 4
 SEMANTIC_MIN_SIMILARITY = 0.2
 
 
+class VectorSearch(StrEnum):
+    """Where nearest neighbours are found (setting PAPERWIRE_VECTOR_SEARCH)."""
+
+    AUTO = "auto"  # in the database when it has pgvector, else in memory
+    MEMORY = "memory"
+    PGVECTOR = "pgvector"
+
+
+class VectorSearchUnavailable(RuntimeError):
+    """pgvector search was asked for, but the database cannot do it."""
+
+
 class SearchMode(StrEnum):
     HYBRID = "hybrid"
     KEYWORD = "keyword"
@@ -81,6 +95,7 @@ class Searcher:
         embedder: Embedder | None = None,
         min_similarity: float = SEMANTIC_MIN_SIMILARITY,
         weights: tuple[float, float] = (KEYWORD_WEIGHT, SEMANTIC_WEIGHT),
+        vector_search: VectorSearch = VectorSearch.AUTO,
     ) -> None:
         self.db = db
         self.embedding_model = embedding_model
@@ -88,6 +103,8 @@ class Searcher:
         self.weights = weights  # of the keyword and the semantic list in the fusion
         self._embedder = embedder
         self._index: VectorIndex | None = None
+        self.vector_search = vector_search
+        self._in_database: bool | None = None  # decided at first use, then kept
         self._lock = threading.Lock()
         # How many papers each search term matches (capped): used only to tell rare terms
         # from common ones, so it is kept until the number of papers moves by 1 %.
@@ -110,6 +127,14 @@ class Searcher:
                 self._index = VectorIndex(embedder.name, embedder.dims)
         self._index.refresh(self.db)
         return self._index
+
+    def uses_database_vectors(self) -> bool:
+        """Whether nearest papers are found by pgvector in the database (else in memory);
+        raises VectorSearchUnavailable when pgvector is required but missing."""
+        with self._lock:
+            if self._in_database is None:
+                self._in_database = _choose_database_vectors(self.db, self.vector_search)
+            return self._in_database
 
     def search(
         self,
@@ -147,11 +172,10 @@ class Searcher:
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
         """The papers closest in meaning to a stored paper, itself left out."""
         key = paper_store.paper_key(self.db, arxiv_id)
-        index = self.index()
-        vector = None if key is None else index.vector_of(key)
+        vector = None if key is None else self._vector_of(key)
         if vector is None:
             return []
-        nearest = index.nearest(vector, min(limit, MAX_SIMILAR), exclude=key)
+        nearest = self._nearest(vector, min(limit, MAX_SIMILAR), PaperFilter(), exclude=key)
         found = paper_store.papers_by_keys(self.db, [paper_id for paper_id, _ in nearest])
         return [SimilarPaper(found[k], score) for k, score in nearest if k in found]
 
@@ -159,8 +183,24 @@ class Searcher:
         vector = self.embedder.embed([query])[0]
         if not np.any(vector):
             return []  # no word of the query is known to the model
-        nearest = self.index().nearest(vector, depth, _vector_filter(where))
+        nearest = self._nearest(vector, depth, where)
         return [key for key, score in nearest if score >= self.min_similarity]
+
+    def _nearest(
+        self, vector: np.ndarray, k: int, where: PaperFilter, exclude: int | None = None
+    ) -> list[tuple[int, float]]:
+        if not self.uses_database_vectors():
+            return self.index().nearest(vector, k, _vector_filter(where), exclude)
+        embedder = self.embedder
+        return pgvector.nearest_in_database(
+            self.db, embedder.name, embedder.dims, vector, k, where=where, exclude=exclude
+        )
+
+    def _vector_of(self, key: int) -> np.ndarray | None:
+        if not self.uses_database_vectors():
+            return self.index().vector_of(key)
+        embedder = self.embedder
+        return embedding_store.stored_vector(self.db, embedder.name, embedder.dims, key)
 
     def _keyword_keys(self, terms: list[Term], where: PaperFilter, depth: int) -> list[int]:
         """The keyword list hybrid fuses: papers with any of the query's rarer words, by
@@ -192,6 +232,8 @@ class Searcher:
         return [known.get(name, cap) for name in names]
 
     def _paper_count(self) -> int:
+        if self.uses_database_vectors():
+            return paper_store.count_papers(self.db)
         embedded = len(self.index())
         return embedded if embedded else paper_store.count_papers(self.db)
 
@@ -213,6 +255,28 @@ def _marked_hit(paper: Paper, terms: list[Term], rank: int, *, by_meaning_only: 
         highlighted_summary=mark_terms(paper.abstract, terms, max_words=SNIPPET_WORDS),
         by_meaning_only=by_meaning_only,
     )
+
+
+def searcher_for(db: Database, settings: Settings) -> Searcher:
+    """The Searcher the settings ask for; raises VectorSearchUnavailable at once when
+    PAPERWIRE_VECTOR_SEARCH=pgvector and the database lacks pgvector."""
+    wanted = VectorSearch(settings.vector_search)
+    searcher = Searcher(db, settings.embedding_model, vector_search=wanted)
+    if wanted is VectorSearch.PGVECTOR:
+        searcher.uses_database_vectors()
+    return searcher
+
+
+def _choose_database_vectors(db: Database, wanted: VectorSearch) -> bool:
+    if wanted is VectorSearch.MEMORY:
+        return False
+    available = pgvector.database_vectors_available(db)
+    if wanted is VectorSearch.PGVECTOR and not available:
+        raise VectorSearchUnavailable(
+            "PAPERWIRE_VECTOR_SEARCH=pgvector, but the database has no pgvector column: "
+            "install pgvector (docs/deployment.md), then run `paperwire db upgrade`"
+        )
+    return available
 
 
 def _vector_filter(where: PaperFilter) -> VectorFilter:

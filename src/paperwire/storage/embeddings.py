@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Executable, Select, delete, func, select, upd
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.storage.database import Database
+from paperwire.storage.pgvector import has_vector_column, store_database_vectors
 from paperwire.storage.schema import change_counters, paper_embeddings, papers
 
 EMBEDDINGS_COUNTER = "embeddings"
@@ -119,6 +120,10 @@ def save_embeddings(
             for source, vector in zip(sources, vectors, strict=True)
         ]
         connection.execute(_upsert(connection), rows)
+        if has_vector_column(connection):
+            # The stored float16 values, so that both search paths rank the same numbers.
+            rounded = np.asarray(vectors, dtype=VECTOR_DTYPE).astype(np.float32)
+            store_database_vectors(connection, [s.paper_id for s in sources], list(rounded))
     return seq
 
 
@@ -208,3 +213,13 @@ def _upsert(connection: Connection) -> Executable:
         },
     )
     return upsert
+
+
+def stored_vector(db: Database, model: str, dims: int, paper_id: int) -> np.ndarray | None:
+    """The stored embedding of one paper for model, or None."""
+    query = select(paper_embeddings.c.vector).where(
+        paper_embeddings.c.paper_id == paper_id, paper_embeddings.c.model == model
+    )
+    with db.engine.connect() as connection:
+        blob = connection.scalar(query)
+    return None if blob is None else decode_vectors([blob], dims)[0]

@@ -181,8 +181,16 @@ submissions = Table(
 
 # Full-text search structures made by migration 0003 with dialect-specific SQL (an FTS5
 # table and its triggers on SQLite, a generated tsvector column and GIN index on
-# PostgreSQL). They are not declared above; schema comparisons skip them by name.
-SEARCH_OBJECT_PREFIXES = ("papers_fts", "search_vector", "ix_papers_search_vector")
+# PostgreSQL), and pgvector's `embedding` column on paper_embeddings made by migration 0009
+# where the extension exists (storage/pgvector.py). They are not declared above; schema
+# comparisons skip them by name.
+SEARCH_OBJECT_PREFIXES = (
+    "papers_fts",
+    "search_vector",
+    "ix_papers_search_vector",
+    "embedding",
+    "ix_paper_embeddings_hnsw",
+)
 
 
 def is_declared_object(name: str | None) -> bool:

@@ -114,7 +114,7 @@ def keyword_search(
     where: PaperFilter | None = None,
 ) -> list[KeywordMatch]:
     """Best matches first, on SQLite with FTS5's bm25, on PostgreSQL with ts_rank."""
-    filters, filter_params = _filters(db.dialect, where or PaperFilter())
+    filters, filter_params = filter_clauses(db.dialect, where or PaperFilter())
     if db.dialect == "sqlite":
         statement = text(_SQLITE_SEARCH.format(filters=filters))
         params: dict[str, object] = {
@@ -141,7 +141,7 @@ def keyword_search(
     return [KeywordMatch(row[0], sign * float(row[1]), row[2] or "", row[3] or "") for row in rows]
 
 
-def _filters(dialect: str, where: PaperFilter) -> tuple[str, dict[str, object]]:
+def filter_clauses(dialect: str, where: PaperFilter) -> tuple[str, dict[str, object]]:
     """SQL conditions (fixed text, values bound) for the limits that are set."""
     clauses: list[str] = []
     params: dict[str, object] = {}
@@ -193,7 +193,7 @@ def keyword_keys(
     where: PaperFilter | None = None,
 ) -> list[int]:
     """Paper keys (papers.id) of the best matches, without highlights: cheaper, for fusion."""
-    filters, filter_params = _filters(db.dialect, where or PaperFilter())
+    filters, filter_params = filter_clauses(db.dialect, where or PaperFilter())
     if db.dialect == "sqlite":
         statement = text(
             _SQLITE_KEYS.format(filters=filters) if filters else _SQLITE_KEYS_UNFILTERED

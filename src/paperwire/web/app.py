@@ -23,7 +23,7 @@ from paperwire.community.ratelimits import ActionLimits
 from paperwire.community.submissions import Fetch, arxiv_fetcher
 from paperwire.config import Settings
 from paperwire.mail import Mailer, mailer_from_settings
-from paperwire.search.engine import Searcher
+from paperwire.search.engine import searcher_for
 from paperwire.storage import Database
 from paperwire.web import (
     account_pages,
@@ -79,7 +79,7 @@ def create_app(
     app.state.db = database
     app.state.renderer = Renderer(settings)
     app.state.page_cache = PageCache(settings.page_cache_entries)
-    app.state.searcher = Searcher(database, settings.embedding_model)
+    app.state.searcher = searcher_for(database, settings)
     app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute)
     app.state.subscribe_limits = digests.SubscribeLimits(settings)
     app.state.action_limits = ActionLimits(settings)
