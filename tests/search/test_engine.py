@@ -39,9 +39,52 @@ TRANSLATION = make_paper(
 )
 
 
+FILLER_WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+    "aleph",
+    "beth",
+    "gimel",
+    "daleth",
+    "he",
+    "waw",
+]
+
+
 @pytest.fixture
 def searcher(db: Database) -> Searcher:
-    filler = [make_paper(listing_day=date(2024, 3, 20)) for _ in range(30)]
+    # Fixed ids and words: hashed words of counter-numbered papers could land on "car".
+    filler = [
+        make_paper(
+            arxiv_id=f"2403.{20000 + i:05d}",
+            title=f"A study of example {word}",
+            abstract=f"We study the {word} example. It matters.",
+            listing_day=date(2024, 3, 20),
+        )
+        for i, word in enumerate(FILLER_WORDS)
+    ]
     upsert_papers(db, [CAR, DOCTOR, TRANSLATION, *filler])
     embed_pending(db, HashingEmbedder())
     # Hashed words give low cosines; every neighbour counts in these tests.
