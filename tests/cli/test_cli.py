@@ -174,3 +174,12 @@ def test_search_by_meaning_with_filters(env: dict[str, str]) -> None:
     assert code == 0 and "2401.00974" in out.splitlines()[0]
     code, out, _ = run("search", "fraud", "--from", "2030-01-01")
     assert code == 0 and "no paper matches" in out
+
+
+def test_serve_with_an_unloadable_embedding_model_says_so_in_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    extra = {"PAPERWIRE_EMBEDDING_MODEL": str(tmp_path / "no-model-here")}
+    result = _paperwire(env | extra, "serve", "--port", "1")
+    assert result.returncode == 1
+    assert "PAPERWIRE_EMBEDDING_MODEL" in result.stderr and "Traceback" not in result.stderr

@@ -13,6 +13,7 @@ from paperwire.config import Settings
 from paperwire.digest.jobs import start_scheduled_digests
 from paperwire.digest.send import DigestConfigError
 from paperwire.ingest.arxiv.jobs import start_scheduled_harvest
+from paperwire.search.embedder import EmbedderUnavailable
 from paperwire.search.engine import VectorSearchUnavailable, searcher_for
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
@@ -36,11 +37,11 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
     """Serve the web pages. A brand-new database is created (and filled with the demo papers)."""
     settings = settings_from(context)
     with database(settings) as db:
-        for line in prepare_database(db, settings):
-            click.echo(line)
         try:
+            for line in prepare_database(db, settings):
+                click.echo(line)
             searcher_for(db, settings)  # fails now, not at the first search
-        except VectorSearchUnavailable as error:
+        except (VectorSearchUnavailable, EmbedderUnavailable) as error:
             raise click.ClickException(str(error)) from None
         stop_harvest = threading.Event()
         if start_scheduled_harvest(settings, stop_harvest) is not None:

