@@ -10,11 +10,12 @@ from factories import make_paper, store_random_embeddings
 from sqlalchemy import delete
 
 from paperwire.search.embedder import normalised
-from paperwire.search.vector_index import VectorFilter, VectorIndex
+from paperwire.search.vector_index import VectorIndex
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
 from paperwire.storage.papers import paper_key, upsert_papers
 from paperwire.storage.schema import papers
+from paperwire.storage.search import PaperFilter
 
 MODEL = "test-random"
 DIMS = 16
@@ -45,10 +46,10 @@ def test_filters_agree_with_brute_force_over_the_allowed_papers(db: Database) ->
     keys, vectors = _store(db, 120, seed=3)
     index = VectorIndex(MODEL, DIMS)
     index.refresh(db)
-    where = VectorFilter(first=FIRST_DAY + timedelta(days=2), last=FIRST_DAY + timedelta(days=5))
+    where = PaperFilter(first=FIRST_DAY + timedelta(days=2), last=FIRST_DAY + timedelta(days=5))
     allowed = [i for i in range(120) if 2 <= i % 10 <= 5 and i % 3 == 0]
     query = vectors[7]
-    found = index.nearest(query, 5, VectorFilter(where.first, where.last, "cs.CL"))
+    found = index.nearest(query, 5, PaperFilter(where.first, where.last, "cs.CL"))
     expected = _brute_force([keys[i] for i in allowed], vectors[allowed], query, 5)
     assert [paper_id for paper_id, _ in found] == expected
 

@@ -31,7 +31,7 @@ from paperwire.search.keyword import (
     parse_query,
     without_stopwords,
 )
-from paperwire.search.vector_index import VectorFilter, VectorIndex
+from paperwire.search.vector_index import VectorIndex
 from paperwire.storage import Database, pgvector
 from paperwire.storage import embeddings as embedding_store
 from paperwire.storage import papers as paper_store
@@ -190,7 +190,7 @@ class Searcher:
         self, vector: np.ndarray, k: int, where: PaperFilter, exclude: int | None = None
     ) -> list[tuple[int, float]]:
         if not self.uses_database_vectors():
-            return self.index().nearest(vector, k, _vector_filter(where), exclude)
+            return self.index().nearest(vector, k, where, exclude)
         embedder = self.embedder
         return pgvector.nearest_in_database(
             self.db, embedder.name, embedder.dims, vector, k, where=where, exclude=exclude
@@ -277,7 +277,3 @@ def _choose_database_vectors(db: Database, wanted: VectorSearch) -> bool:
             "install pgvector (docs/deployment.md), then run `paperwire db upgrade`"
         )
     return available
-
-
-def _vector_filter(where: PaperFilter) -> VectorFilter:
-    return VectorFilter(first=where.first, last=where.last, category=where.category)

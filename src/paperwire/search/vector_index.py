@@ -11,26 +11,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import date
 
 import numpy as np
 
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
 from paperwire.storage.embeddings import StoredVectors
-
-
-@dataclass(frozen=True, slots=True)
-class VectorFilter:
-    """Which papers a query may return: listed in [first, last] and in a category."""
-
-    first: date | None = None
-    last: date | None = None
-    category: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return self.first is None and self.last is None and self.category is None
+from paperwire.storage.search import PaperFilter
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +81,7 @@ class VectorIndex:
         self,
         query: np.ndarray,
         k: int,
-        where: VectorFilter | None = None,
+        where: PaperFilter | None = None,
         exclude: int | None = None,
     ) -> list[tuple[int, float]]:
         """The k papers most similar to query (a unit vector), best first, as (id, cosine)."""
@@ -113,8 +100,8 @@ class VectorIndex:
         return [(int(snapshot.paper_ids[i]), float(scores[i])) for i in top if scores[i] > -np.inf]
 
 
-def _allowed_rows(snapshot: _Snapshot, where: VectorFilter | None) -> np.ndarray | None:
-    if where is None or where.is_empty:
+def _allowed_rows(snapshot: _Snapshot, where: PaperFilter | None) -> np.ndarray | None:
+    if where is None or where == PaperFilter():
         return None
     allowed = np.ones(len(snapshot.paper_ids), dtype=bool)
     if where.first is not None:
