@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
 from paperwire.api.http import RateLimit, json_bytes
-from paperwire.api.shapes import NO_STATS, daily_item, paper_object, search_item
+from paperwire.api.shapes import NO_STATS, daily_item, paper_object, search_items
 from paperwire.config import Settings
 from paperwire.papers import Paper, is_arxiv_id
 from paperwire.ranking import listings
@@ -151,16 +151,7 @@ def search(
             hits = found.search(q, mode=mode, where=where, limit=limit, offset=p * limit)
         except InvalidQuery as error:
             raise HTTPException(422, str(error)) from None
-        stats = _stats(database(request), [hit.paper for hit in hits])
-        return [
-            search_item(
-                h.paper,
-                h.highlighted_title,
-                h.highlighted_summary,
-                stats.get(h.paper.arxiv_id, NO_STATS),
-            )
-            for h in hits
-        ]
+        return search_items(hits, _stats(database(request), [hit.paper for hit in hits]))
 
     return _respond(request, build, embeddings_seq(database(request)))
 

@@ -7,11 +7,13 @@ ones cast here; numComments counts visible comments.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from paperwire.papers import Paper
 from paperwire.ranking.calendar import start_of_listing_day
+from paperwire.search.keyword import SearchHit
 from paperwire.storage.votes import PaperStats
 
 NO_STATS = PaperStats()
@@ -74,6 +76,21 @@ def daily_item(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
         "organization": None,
         "isAuthorParticipating": False,
     }
+
+
+def search_items(
+    hits: Sequence[SearchHit], stats: Mapping[str, PaperStats]
+) -> list[dict[str, Any]]:
+    """The body of GET /api/papers/search (and `paperwire search --json`)."""
+    return [
+        search_item(
+            hit.paper,
+            hit.highlighted_title,
+            hit.highlighted_summary,
+            stats.get(hit.paper.arxiv_id, NO_STATS),
+        )
+        for hit in hits
+    ]
 
 
 def search_item(

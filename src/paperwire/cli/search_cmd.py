@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from paperwire.api.shapes import NO_STATS, search_item
+from paperwire.api.shapes import search_items
 from paperwire.cli.common import database, settings_from
 from paperwire.search.engine import SearchMode, VectorSearchUnavailable, searcher_for
 from paperwire.search.keyword import InvalidQuery
@@ -58,16 +58,7 @@ def search(
             raise click.ClickException(str(error)) from None
         stats = stats_for(db, [hit.paper.arxiv_id for hit in hits])
     if as_json:
-        items = [
-            search_item(
-                h.paper,
-                h.highlighted_title,
-                h.highlighted_summary,
-                stats.get(h.paper.arxiv_id, NO_STATS),
-            )
-            for h in hits
-        ]
-        click.echo(json.dumps(items, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(search_items(hits, stats), ensure_ascii=False, indent=2))
         return
     if not hits:
         click.echo("no paper matches; try other words, or --mode hybrid to search by meaning")
