@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Executable, Select, delete, func, select, update
+from sqlalchemy import Connection, Executable, Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.storage.database import Database
@@ -125,17 +125,6 @@ def save_embeddings(
             rounded = np.asarray(vectors, dtype=VECTOR_DTYPE).astype(np.float32)
             store_database_vectors(connection, [s.paper_id for s in sources], list(rounded))
     return seq
-
-
-def delete_embeddings(db: Database, model: str | None = None) -> int:
-    """Remove stored embeddings (of one model, or all); how many went."""
-    statement = delete(paper_embeddings)
-    if model is not None:
-        statement = statement.where(paper_embeddings.c.model == model)
-    with db.write() as connection:
-        removed = connection.execute(statement).rowcount
-        _next_seq(connection)
-    return int(removed or 0)
 
 
 def embeddings_seq(db: Database) -> int:
