@@ -173,3 +173,19 @@ def test_a_new_version_is_found_by_its_new_text(db: Database, searcher: Searcher
     top = _ids(searcher.search("doctor rosters", mode=SearchMode.SEMANTIC, limit=1))
     assert top == [CAR.arxiv_id]
     assert embed_pending(db, HashingEmbedder()).embedded == 0  # nothing left stale
+
+
+def test_similar_papers_follow_a_changed_embedding(db: Database, searcher: Searcher) -> None:
+    before = [item.paper.arxiv_id for item in searcher.similar(DOCTOR.arxiv_id, limit=1)]
+    assert before != [TRANSLATION.arxiv_id]
+    renamed = make_paper(
+        arxiv_id=TRANSLATION.arxiv_id,
+        version=2,
+        title="Assisting the doctor with triage, again",
+        abstract="Language models help a doctor decide which patient comes first.",
+        listing_day=TRANSLATION.listing_day,
+    )
+    upsert_papers(db, [renamed])
+    embed_papers(db, HashingEmbedder(), [renamed.arxiv_id])
+    after = [item.paper.arxiv_id for item in searcher.similar(DOCTOR.arxiv_id, limit=1)]
+    assert after == [TRANSLATION.arxiv_id]  # not the remembered answer from before the change

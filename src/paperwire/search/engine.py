@@ -7,6 +7,7 @@ embedder (loaded on first use) and the in-memory vector index (refreshed before 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -53,6 +54,7 @@ MAX_FUSED_TERMS = 10
 MAX_COMMON_TERMS = 3
 MAX_CACHED_TERMS = 200_000
 SEMANTIC_THREADS = 4
+NEIGHBOUR_CACHE_ENTRIES = 4_096
 # Below this cosine a paper is not offered as a match for its meaning alone. It is low on
 # purpose: with the bundled model a fair paraphrase can score 0.29 against the paper it
 # describes, and nonsense such as "zzyzx" 0.36, so no floor separates the two; pages say
@@ -111,6 +113,9 @@ class Searcher:
         self._term_counts: dict[str, int] = {}
         self._pool = ThreadPoolExecutor(max_workers=SEMANTIC_THREADS, thread_name_prefix="search")
         self._term_counts_papers = 0
+        self._neighbour_cache: OrderedDict[tuple[int, int, int], list[tuple[int, float]]] = (
+            OrderedDict()
+        )
 
     @property
     def embedder(self) -> Embedder:
@@ -172,12 +177,28 @@ class Searcher:
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
         """The papers closest in meaning to a stored paper, itself left out."""
         key = paper_store.paper_key(self.db, arxiv_id)
-        vector = None if key is None else self._vector_of(key)
-        if vector is None:
+        if key is None:
             return []
-        nearest = self._nearest(vector, min(limit, MAX_SIMILAR), PaperFilter(), exclude=key)
+        nearest = self._neighbours(key, min(limit, MAX_SIMILAR))
         found = paper_store.papers_by_keys(self.db, [paper_id for paper_id, _ in nearest])
         return [SimilarPaper(found[k], score) for k, score in nearest if k in found]
+
+    def _neighbours(self, key: int, k: int) -> list[tuple[int, float]]:
+        """A paper's nearest papers, remembered until any embedding changes: every paper
+        page shows them, and they cost a pass over all vectors."""
+        cache_key = (key, k, embedding_store.embeddings_seq(self.db))
+        with self._lock:
+            cached = self._neighbour_cache.get(cache_key)
+            if cached is not None:
+                self._neighbour_cache.move_to_end(cache_key)
+                return cached
+        vector = self._vector_of(key)
+        nearest = [] if vector is None else self._nearest(vector, k, PaperFilter(), exclude=key)
+        with self._lock:
+            self._neighbour_cache[cache_key] = nearest
+            if len(self._neighbour_cache) > NEIGHBOUR_CACHE_ENTRIES:
+                self._neighbour_cache.popitem(last=False)
+        return nearest
 
     def _semantic_keys(self, query: str, where: PaperFilter, depth: int) -> list[int]:
         vector = self.embedder.embed([query])[0]
