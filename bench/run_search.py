@@ -44,7 +44,7 @@ from paperwire.storage.search import keyword_search
 
 SCIFACT_DIR = SHARED_DATA / "scifact"
 KNOWN_ITEMS = REPO_ROOT / "bench" / "data" / "known_items.jsonl"
-WEIGHTS = [(1.0, 0.5), (1.0, 1.0), (1.0, 0.3)]  # (keyword, semantic); the first is the default
+WEIGHTS = [(0.7, 0.3), (0.8, 0.2), (0.6, 0.4), (0.5, 0.5)]  # (keyword, semantic); first = default
 TARGETS = {"scifact_hybrid_ndcg10": 0.70, "hybrid_p50_ms": 30.0, "similar_p50_ms": 20.0}
 TARGET_RSS_MB = 600.0
 TARGET_EMBED_PER_S = 1000.0

@@ -22,7 +22,7 @@ from paperwire.search.hybrid import (
     SEMANTIC_WEIGHT,
     SNIPPET_WORDS,
     mark_terms,
-    reciprocal_rank_fusion,
+    score_fusion,
 )
 from paperwire.search.keyword import (
     InvalidQuery,
@@ -39,7 +39,7 @@ from paperwire.storage import papers as paper_store
 from paperwire.storage.search import (
     PaperFilter,
     capped_match_counts,
-    keyword_keys,
+    keyword_ranking,
 )
 
 # Each list a hybrid query fuses is this long at least, so that a paper ranked low by one
@@ -56,10 +56,13 @@ MAX_CACHED_TERMS = 200_000
 SEMANTIC_THREADS = 4
 NEIGHBOUR_CACHE_ENTRIES = 4_096
 # Below this cosine a paper is not offered as a match for its meaning alone. It is low on
-# purpose: with the bundled model a fair paraphrase can score 0.29 against the paper it
-# describes, and nonsense such as "zzyzx" 0.36, so no floor separates the two; pages say
-# instead when no paper contains the words (SearchHit.by_meaning_only).
-SEMANTIC_MIN_SIMILARITY = 0.2
+# purpose: with the bundled model the 60 known-item descriptions score 0.14 at the lowest
+# (median 0.40) against the paper each describes, and a one-word synonym such as
+# "frauds" 0.23 against the fraud-detection paper, while nonsense such as "zzyzx qqqq"
+# finds papers at 0.57 among 137k: no floor separates the two, so pages say instead when
+# no paper contains the words (SearchHit.by_meaning_only). 0.1 and 0.2 gave the same
+# benchmark figures.
+SEMANTIC_MIN_SIMILARITY = 0.1
 
 
 class VectorSearch(StrEnum):
@@ -158,21 +161,22 @@ class Searcher:
             )
         where = where or PaperFilter()
         if mode is SearchMode.KEYWORD:
-            keys = keyword_keys(
+            ranking = keyword_ranking(
                 self.db, keyword_query(terms), limit=limit, offset=offset, where=where
             )
+            keys = [key for key, _ in ranking]
             return self._hits(keys, set(keys), terms)
         depth = max(FUSION_DEPTH, offset + limit)
         if mode is SearchMode.SEMANTIC:
-            semantic = self._semantic_keys(query, where, depth)
-            return self._hits(semantic[offset : offset + limit], set(), terms)
+            nearest = [key for key, _ in self._semantic_ranking(query, where, depth)]
+            return self._hits(nearest[offset : offset + limit], set(), terms)
         # The two lists are built side by side: SQLite and numpy both release the GIL.
-        pending = self._pool.submit(self._semantic_keys, query, where, depth)
-        keyword = self._keyword_keys(terms, where, depth)
+        pending = self._pool.submit(self._semantic_ranking, query, where, depth)
+        keyword = self._keyword_ranking(terms, where, depth)
         semantic = pending.result()
-        fused = reciprocal_rank_fusion([keyword, semantic], self.weights)
+        fused = score_fusion([keyword, semantic], self.weights)
         chosen = [key for key, _ in fused[offset : offset + limit]]
-        return self._hits(chosen, set(keyword), terms)
+        return self._hits(chosen, {key for key, _ in keyword}, terms)
 
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
         """The papers closest in meaning to a stored paper, itself left out."""
@@ -200,12 +204,14 @@ class Searcher:
                 self._neighbour_cache.popitem(last=False)
         return nearest
 
-    def _semantic_keys(self, query: str, where: PaperFilter, depth: int) -> list[int]:
+    def _semantic_ranking(
+        self, query: str, where: PaperFilter, depth: int
+    ) -> list[tuple[int, float]]:
         vector = self.embedder.embed([query])[0]
         if not np.any(vector):
             return []  # no word of the query is known to the model
         nearest = self._nearest(vector, depth, where)
-        return [key for key, score in nearest if score >= self.min_similarity]
+        return [(key, score) for key, score in nearest if score >= self.min_similarity]
 
     def _nearest(
         self, vector: np.ndarray, k: int, where: PaperFilter, exclude: int | None = None
@@ -223,7 +229,9 @@ class Searcher:
         embedder = self.embedder
         return embedding_store.stored_vector(self.db, embedder.name, embedder.dims, key)
 
-    def _keyword_keys(self, terms: list[Term], where: PaperFilter, depth: int) -> list[int]:
+    def _keyword_ranking(
+        self, terms: list[Term], where: PaperFilter, depth: int
+    ) -> list[tuple[int, float]]:
         """The keyword list hybrid fuses: papers with any of the query's rarer words, by
         bm25. Words found in more than COMMON_TERM_SHARE of papers are left out: their
         weight in bm25 is small, and ranking every paper they match is what makes an
@@ -237,7 +245,7 @@ class Searcher:
             chosen = keyword_query(rare, any_term=True)
         else:  # every word is common: the rarest few must all match
             chosen = keyword_query([kept[i] for i in order[:MAX_COMMON_TERMS]])
-        return keyword_keys(self.db, chosen, limit=depth, where=where)
+        return keyword_ranking(self.db, chosen, limit=depth, where=where)
 
     def _match_counts(self, terms: list[Term], cap: int) -> list[int]:
         papers = self._paper_count()

@@ -158,21 +158,24 @@ def filter_clauses(dialect: str, where: PaperFilter) -> tuple[str, dict[str, obj
 
 
 _SQLITE_KEYS = """
-    SELECT papers_fts.rowid FROM papers_fts JOIN papers ON papers.id = papers_fts.rowid
+    SELECT papers_fts.rowid, bm25(papers_fts, 10.0, 4.0, 1.0) AS rank
+    FROM papers_fts JOIN papers ON papers.id = papers_fts.rowid
     WHERE papers_fts MATCH :query {filters}
-    ORDER BY bm25(papers_fts, 10.0, 4.0, 1.0), papers.id
+    ORDER BY rank, papers.id
     LIMIT :limit OFFSET :offset
 """
 # Without filters the join is not needed, and leaving it out makes the ranking 2-3x faster.
 _SQLITE_KEYS_UNFILTERED = """
-    SELECT rowid FROM papers_fts WHERE papers_fts MATCH :query
-    ORDER BY bm25(papers_fts, 10.0, 4.0, 1.0), rowid
+    SELECT rowid, bm25(papers_fts, 10.0, 4.0, 1.0) AS rank
+    FROM papers_fts WHERE papers_fts MATCH :query
+    ORDER BY rank, rowid
     LIMIT :limit OFFSET :offset
 """
 _POSTGRES_KEYS = """
-    SELECT papers.id FROM papers, CAST({tsquery} AS tsquery) AS query
+    SELECT papers.id, ts_rank(search_vector, query) AS rank
+    FROM papers, CAST({tsquery} AS tsquery) AS query
     WHERE search_vector @@ query {filters}
-    ORDER BY ts_rank(search_vector, query) DESC, papers.id
+    ORDER BY rank DESC, papers.id
     LIMIT :limit OFFSET :offset
 """
 _SQLITE_CAPPED_COUNT = text(
@@ -184,15 +187,16 @@ _POSTGRES_CAPPED_COUNT = text(
 )
 
 
-def keyword_keys(
+def keyword_ranking(
     db: Database,
     query: KeywordQuery,
     *,
     limit: int,
     offset: int = 0,
     where: PaperFilter | None = None,
-) -> list[int]:
-    """Paper keys (papers.id) of the best matches, without highlights: cheaper, for fusion."""
+) -> list[tuple[int, float]]:
+    """(paper key, score) of the best matches, best first, without highlights: cheaper,
+    for fusion. Scores are bm25 (negated, so higher is better) or ts_rank."""
     filters, filter_params = filter_clauses(db.dialect, where or PaperFilter())
     if db.dialect == "sqlite":
         statement = text(
@@ -209,7 +213,9 @@ def keyword_keys(
         }
     with db.engine.connect() as connection:
         values = params | filter_params | {"limit": limit, "offset": offset}
-        return list(connection.scalars(statement, values))
+        rows = connection.execute(statement, values).all()
+    sign = -1.0 if db.dialect == "sqlite" else 1.0
+    return [(int(key), sign * float(rank)) for key, rank in rows]
 
 
 def capped_match_counts(db: Database, queries: Sequence[KeywordQuery], cap: int) -> list[int]:
