@@ -263,7 +263,9 @@ class Searcher:
     def _paper_count(self) -> int:
         if self.uses_database_vectors():
             return paper_store.count_papers(self.db)
-        embedded = len(self.index())
+        # The index as last refreshed: the semantic list refreshes it for this same query,
+        # and a count one refresh old is close enough for telling rare words from common.
+        embedded = len(self._index) if self._index is not None else len(self.index())
         return embedded if embedded else paper_store.count_papers(self.db)
 
     def _hits(self, keys: list[int], by_words: set[int], terms: list[Term]) -> list[SearchHit]:

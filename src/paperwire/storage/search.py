@@ -124,21 +124,36 @@ def keyword_search(
             "tokens": SNIPPET_TOKENS,
         }
     else:
-        tsquery = _POSTGRES_ALL_TERMS if query.any_terms is None else _POSTGRES_ANY_TERM
+        tsquery, params = _postgres_tsquery(query)
         statement = text(_POSTGRES_SEARCH.format(tsquery=tsquery, filters=filters))
         marks = f'StartSel="{MARK_OPEN}", StopSel="{MARK_CLOSE}"'
-        params = {
-            "query": query.websearch,
-            "prefixes": query.prefixes,
-            "any_terms": query.any_terms or "",
+        params |= {
             "title_options": f"{marks}, HighlightAll=true",
             "abstract_options": f"{marks}, MaxWords={SNIPPET_TOKENS}, MinWords=20",
         }
     params |= filter_params | {"limit": limit, "offset": offset}
     with db.engine.connect() as connection:
         rows = connection.execute(statement, params).all()
-    sign = -1.0 if db.dialect == "sqlite" else 1.0  # bm25: lower is better
-    return [KeywordMatch(row[0], sign * float(row[1]), row[2] or "", row[3] or "") for row in rows]
+    return [
+        KeywordMatch(row[0], _higher_is_better(db, row[1]), row[2] or "", row[3] or "")
+        for row in rows
+    ]
+
+
+def _postgres_tsquery(query: KeywordQuery) -> tuple[str, dict[str, object]]:
+    """The tsquery expression for query's mode (every term or any term) and its values."""
+    tsquery = _POSTGRES_ALL_TERMS if query.any_terms is None else _POSTGRES_ANY_TERM
+    values: dict[str, object] = {
+        "query": query.websearch,
+        "prefixes": query.prefixes,
+        "any_terms": query.any_terms or "",
+    }
+    return tsquery, values
+
+
+def _higher_is_better(db: Database, rank: float) -> float:
+    """A rank as a score that grows with relevance: bm25 is lower for better matches."""
+    return -float(rank) if db.dialect == "sqlite" else float(rank)
 
 
 def filter_clauses(dialect: str, where: PaperFilter) -> tuple[str, dict[str, object]]:
@@ -204,18 +219,12 @@ def keyword_ranking(
         )
         params: dict[str, object] = {"query": query.fts5}
     else:
-        tsquery = _POSTGRES_ALL_TERMS if query.any_terms is None else _POSTGRES_ANY_TERM
+        tsquery, params = _postgres_tsquery(query)
         statement = text(_POSTGRES_KEYS.format(tsquery=tsquery, filters=filters))
-        params = {
-            "query": query.websearch,
-            "prefixes": query.prefixes,
-            "any_terms": query.any_terms or "",
-        }
     with db.engine.connect() as connection:
         values = params | filter_params | {"limit": limit, "offset": offset}
         rows = connection.execute(statement, values).all()
-    sign = -1.0 if db.dialect == "sqlite" else 1.0
-    return [(int(key), sign * float(rank)) for key, rank in rows]
+    return [(int(key), _higher_is_better(db, rank)) for key, rank in rows]
 
 
 def capped_match_counts(db: Database, queries: Sequence[KeywordQuery], cap: int) -> list[int]:
