@@ -8,6 +8,7 @@ from paperwire.search.embedder import load_embedder
 from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
 from paperwire.storage.embeddings import count_embeddings
+from paperwire.storage.paper_terms import count_terms
 from paperwire.storage.papers import count_papers
 
 
@@ -34,5 +35,11 @@ def prepare_database(db: Database, settings: Settings) -> list[str]:
         done.append(
             f"{missing} papers have no embedding yet: run `paperwire embed` "
             "(until then they are found by keyword only)"
+        )
+    unanalyzed = count_papers(db) - count_terms(db)
+    if unanalyzed > 0:
+        done.append(
+            f"{unanalyzed} papers have no stored terms yet: run `paperwire embed` "
+            "(until then hybrid search ranks keywords in SQL, more slowly)"
         )
     return done

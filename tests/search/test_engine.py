@@ -8,12 +8,16 @@ from datetime import date
 import pytest
 from embedders import HashingEmbedder
 from factories import make_paper
+from sqlalchemy import delete
 
+from paperwire.search import engine
 from paperwire.search.engine import Searcher, SearchMode
 from paperwire.search.indexing import embed_papers, embed_pending
 from paperwire.search.keyword import InvalidQuery
+from paperwire.search.term_index import TermIndex
 from paperwire.storage import Database
 from paperwire.storage.papers import upsert_papers
+from paperwire.storage.schema import paper_terms
 from paperwire.storage.search import PaperFilter
 
 CAR = make_paper(
@@ -189,3 +193,38 @@ def test_similar_papers_follow_a_changed_embedding(db: Database, searcher: Searc
     embed_papers(db, HashingEmbedder(), [renamed.arxiv_id])
     after = [item.paper.arxiv_id for item in searcher.similar(DOCTOR.arxiv_id, limit=1)]
     assert after == [TRANSLATION.arxiv_id]  # not the remembered answer from before the change
+
+
+def test_hybrid_ranks_keywords_in_memory_without_sql(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_sql(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the keyword list was ranked in SQL")
+
+    if searcher.uses_database_vectors():
+        pytest.skip("with pgvector both lists come from the database")
+    monkeypatch.setattr(engine, "keyword_ranking", no_sql)
+    found = _ids(searcher.search("doctor translation", limit=5))
+    assert {DOCTOR.arxiv_id, TRANSLATION.arxiv_id} <= set(found[:2])
+
+
+def test_papers_without_stored_terms_are_ranked_in_sql_until_the_backfill(
+    db: Database, searcher: Searcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with db.write() as connection:  # a database upgraded from before stored terms
+        connection.execute(delete(paper_terms))
+    upgraded = Searcher(db, "unused", embedder=HashingEmbedder(), min_similarity=0.0)
+
+    def no_memory(*args: object, **kwargs: object) -> None:
+        raise AssertionError("ranked in memory over papers without terms")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(TermIndex, "rank", no_memory)
+        found = _ids(upgraded.search("doctor translation", limit=5))
+    assert {DOCTOR.arxiv_id, TRANSLATION.arxiv_id} <= set(found[:2])
+    assert embed_pending(db, HashingEmbedder()).analyzed == 3 + len(FILLER_WORDS)
+    assert embed_pending(db, HashingEmbedder()).analyzed == 0
+    monkeypatch.setattr(engine, "keyword_ranking", no_memory)
+    if not upgraded.uses_database_vectors():
+        found = _ids(upgraded.search("doctor translation", limit=5))
+        assert {DOCTOR.arxiv_id, TRANSLATION.arxiv_id} <= set(found[:2])

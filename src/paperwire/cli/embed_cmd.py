@@ -1,4 +1,5 @@
-"""`paperwire embed`: give every paper an embedding for semantic search (resumable)."""
+"""`paperwire embed`: give every paper an embedding for semantic search and its stored
+terms for keyword ranking (resumable)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from paperwire.storage.pgvector import ensure_hnsw_index, prepare_database_vecto
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def embed(context: click.Context, as_json: bool, quiet: bool) -> None:
-    """Embed papers whose embedding is missing or older than their text.
+    """Embed papers whose embedding is missing or older than their text, and store the
+    terms of papers that lack them (papers stored before an upgrade).
 
     Safe to stop and rerun: each batch is committed, and a rerun only does what is left.
     """
@@ -35,6 +37,7 @@ def embed(context: click.Context, as_json: bool, quiet: bool) -> None:
             raise click.ClickException(str(error)) from None
     summary = {
         "embedded": report.embedded,
+        "analyzed": report.analyzed,
         "papers": report.looked_at,
         "seconds": round(seconds, 2),
         "papers_per_second": round(report.embedded / seconds) if seconds > 0 else None,
@@ -42,7 +45,10 @@ def embed(context: click.Context, as_json: bool, quiet: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary))
     else:
-        click.echo(f"embedded {report.embedded} of {report.looked_at} papers in {seconds:.1f} s")
+        analyzed = f"; stored the terms of {report.analyzed}" if report.analyzed else ""
+        click.echo(
+            f"embedded {report.embedded} of {report.looked_at} papers{analyzed} in {seconds:.1f} s"
+        )
 
 
 def embed_with_progress(db: Database, model: str, *, quiet: bool) -> tuple[EmbedReport, float]:

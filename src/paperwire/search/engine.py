@@ -32,6 +32,7 @@ from paperwire.search.keyword import (
     parse_query,
     without_stopwords,
 )
+from paperwire.search.term_index import TermIndex
 from paperwire.search.vector_index import VectorIndex
 from paperwire.storage import Database, pgvector
 from paperwire.storage import embeddings as embedding_store
@@ -41,6 +42,7 @@ from paperwire.storage.search import (
     capped_match_counts,
     keyword_ranking,
 )
+from paperwire.terms import query_hashes
 
 # Each list a hybrid query fuses is this long at least, so that a paper ranked low by one
 # method but high by the other still meets its partner.
@@ -108,6 +110,8 @@ class Searcher:
         self.weights = weights  # of the keyword and the semantic list in the fusion
         self._embedder = embedder
         self._index: VectorIndex | None = None
+        self._terms: TermIndex | None = None
+        self._terms_complete: tuple[tuple[int, int], bool] = ((-1, -1), False)
         self.vector_search = vector_search
         self._in_database: bool | None = None  # decided at first use, then kept
         self._lock = threading.Lock()
@@ -135,6 +139,14 @@ class Searcher:
                 self._index = VectorIndex(embedder.name, embedder.dims)
         self._index.refresh(self.db)
         return self._index
+
+    def term_index(self) -> TermIndex:
+        """The in-memory keyword index, brought up to date with the database."""
+        with self._lock:
+            if self._terms is None:
+                self._terms = TermIndex()
+        self._terms.refresh(self.db)
+        return self._terms
 
     def uses_database_vectors(self) -> bool:
         """Whether nearest papers are found by pgvector in the database (else in memory);
@@ -172,7 +184,7 @@ class Searcher:
             return self._hits(nearest[offset : offset + limit], set(), terms)
         # The two lists are built side by side: SQLite and numpy both release the GIL.
         pending = self._pool.submit(self._semantic_ranking, query, where, depth)
-        keyword = self._keyword_ranking(terms, where, depth)
+        keyword = self._keyword_ranking(query, terms, where, depth)
         semantic = pending.result()
         fused = score_fusion([keyword, semantic], self.weights)
         chosen = [key for key, _ in fused[offset : offset + limit]]
@@ -230,11 +242,33 @@ class Searcher:
         return embedding_store.stored_vector(self.db, embedder.name, embedder.dims, key)
 
     def _keyword_ranking(
+        self, query: str, terms: list[Term], where: PaperFilter, depth: int
+    ) -> list[tuple[int, float]]:
+        """The keyword list hybrid fuses: papers with any of the query's words, by BM25.
+
+        In memory (search/term_index.py) unless the vectors are searched in the database,
+        which is the choice for many workers over one PostgreSQL, or some papers still
+        lack stored terms (a database upgraded before `paperwire embed` ran)."""
+        if not self.uses_database_vectors():
+            index = self.term_index()
+            if self._all_papers_have_terms(index):
+                return index.rank(query_hashes(query), depth, where)
+        return self._database_keyword_ranking(terms, where, depth)
+
+    def _all_papers_have_terms(self, index: TermIndex) -> bool:
+        key = (paper_store.papers_version(self.db), index.seq)
+        checked, complete = self._terms_complete
+        if checked != key:
+            complete = len(index) >= paper_store.count_papers(self.db)
+            self._terms_complete = (key, complete)
+        return complete
+
+    def _database_keyword_ranking(
         self, terms: list[Term], where: PaperFilter, depth: int
     ) -> list[tuple[int, float]]:
-        """The keyword list hybrid fuses: papers with any of the query's rarer words, by
-        bm25. Words found in more than COMMON_TERM_SHARE of papers are left out: their
-        weight in bm25 is small, and ranking every paper they match is what makes an
+        """The keyword list ranked in SQL: papers with any of the query's rarer words, by
+        bm25 or ts_rank. Words found in more than COMMON_TERM_SHARE of papers are left out:
+        their weight is small, and ranking every paper they match is what makes an
         any-word query slow (a 17-word description: 370 ms with them, 20 ms without)."""
         kept = without_stopwords(terms)
         papers = self._paper_count()

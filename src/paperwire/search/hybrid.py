@@ -7,7 +7,8 @@ import re
 from collections.abc import Hashable, Sequence
 from typing import TypeVar
 
-from paperwire.search.keyword import STOPWORDS, Term
+from paperwire.search.keyword import Term
+from paperwire.terms import STOPWORDS
 
 # A paper's fused score is KEYWORD_WEIGHT x its scaled bm25 + SEMANTIC_WEIGHT x its scaled
 # cosine. Chosen on the SciFact train split and the known-item set; docs/search.md has

@@ -1,4 +1,5 @@
-"""Keep embeddings in step with papers: embed what an ingest stored, and backfill the rest."""
+"""Keep embeddings in step with papers: embed what an ingest stored, and backfill the rest
+(the backfill also stores the terms of papers written before terms were stored with them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from paperwire.search.embedder import Embedder
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
+from paperwire.storage import paper_terms as term_store
 
 BACKFILL_BATCH = 2_000
 
@@ -15,6 +17,7 @@ BACKFILL_BATCH = 2_000
 @dataclass(slots=True)
 class EmbedReport:
     embedded: int = 0  # papers given a new or recomputed embedding
+    analyzed: int = 0  # papers whose terms were missing or made by an older analyzer
     looked_at: int = 0  # papers checked
 
 
@@ -34,7 +37,8 @@ def embed_pending(
     batch_size: int = BACKFILL_BATCH,
     progress: Callable[[int], object] | None = None,
 ) -> EmbedReport:
-    """Walk every paper by id and embed those missing or stale, one transaction per batch.
+    """Walk every paper by id and embed those missing or stale, one transaction per batch;
+    store the terms of those that lack them on the same walk.
 
     Each batch commits on its own, so a run that is stopped keeps what it did and the next
     run continues with what is still missing: the backfill is resumable by construction.
@@ -50,7 +54,12 @@ def embed_pending(
         if sources:
             vectors = embedder.embed([source.text for source in sources])
             embedding_store.save_embeddings(db, embedder.name, sources, vectors)
+        unanalyzed, _, _ = term_store.papers_needing_terms(
+            db, after_paper_id=after, limit=batch_size
+        )
+        term_store.write_terms_for_keys(db, unanalyzed)
         report.embedded += len(sources)
+        report.analyzed += len(unanalyzed)
         report.looked_at += seen
         after = last
         if progress is not None:

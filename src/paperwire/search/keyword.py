@@ -17,85 +17,13 @@ from paperwire.storage.search import (
     PaperFilter,
     keyword_search,
 )
+from paperwire.terms import STOPWORDS
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
 # A quoted phrase, or a run of word characters with an optional trailing * (prefix).
 _TOKEN_RE = re.compile(r'"([^"]*)"|([\w][\w\'.\-]*)(\*?)', re.UNICODE)
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
-# Left out of any-term queries, where they would match nearly every paper and only slow
-# the ranking down; they still count inside "quoted phrases".
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "but",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "may",
-        "more",
-        "most",
-        "not",
-        "of",
-        "on",
-        "or",
-        "our",
-        "over",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "to",
-        "under",
-        "using",
-        "via",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "why",
-        "will",
-        "with",
-        "within",
-        "without",
-        "you",
-    ]
-)
 
 
 class InvalidQuery(ValueError):

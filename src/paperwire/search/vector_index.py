@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from paperwire.search.memory import release_freed_memory
+from paperwire.search.row_filter import allowed_rows, with_category_rows
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
 from paperwire.storage.embeddings import StoredVectors
@@ -68,6 +70,7 @@ class VectorIndex:
                 # place): start again from everything stored.
                 updated = _with_rows(_empty(self.dims), self._read(db, 0), seq)
             self._snapshot = updated
+        release_freed_memory()
 
     def _read(self, db: Database, after_seq: int) -> list[StoredVectors]:
         return list(embedding_store.vectors_since(db, self.model, self.dims, after_seq))
@@ -89,7 +92,7 @@ class VectorIndex:
         if k <= 0 or not len(snapshot.paper_ids):
             return []
         scores = snapshot.vectors @ query.astype(np.float32, copy=False)
-        allowed = _allowed_rows(snapshot, where)
+        allowed = allowed_rows(snapshot.listing_days, snapshot.categories, where)
         if allowed is not None:
             scores = np.where(allowed, scores, -np.inf)
         if exclude is not None and exclude in snapshot.rows_by_paper:
@@ -98,21 +101,6 @@ class VectorIndex:
         top = np.argpartition(-scores, take - 1)[:take]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(snapshot.paper_ids[i]), float(scores[i])) for i in top if scores[i] > -np.inf]
-
-
-def _allowed_rows(snapshot: _Snapshot, where: PaperFilter | None) -> np.ndarray | None:
-    if where is None or where == PaperFilter():
-        return None
-    allowed = np.ones(len(snapshot.paper_ids), dtype=bool)
-    if where.first is not None:
-        allowed &= snapshot.listing_days >= where.first.toordinal()
-    if where.last is not None:
-        allowed &= (snapshot.listing_days <= where.last.toordinal()) & (snapshot.listing_days > 0)
-    if where.category is not None:
-        in_category = np.zeros(len(allowed), dtype=bool)
-        in_category[snapshot.categories.get(where.category, np.zeros(0, np.int64))] = True
-        allowed &= in_category
-    return allowed
 
 
 def _with_rows(current: _Snapshot, chunks: list[StoredVectors], seq: int) -> _Snapshot:
@@ -147,21 +135,15 @@ def _appended(base: _Snapshot, chunks: list[StoredVectors]) -> _Snapshot:
     chunks = [chunk for chunk in chunks if len(chunk.paper_ids)]
     if not chunks:
         return base
-    rows = dict(base.rows_by_paper)
-    added: dict[str, list[int]] = {}
-    row = len(base.paper_ids)
-    for chunk in chunks:
-        for paper_id, categories in zip(chunk.paper_ids, chunk.categories, strict=True):
-            rows[int(paper_id)] = row
-            for category in categories:
-                added.setdefault(category, []).append(row)
-            row += 1
-    by_category = dict(base.categories)
-    for category, new_rows in added.items():
-        old = by_category.get(category, np.zeros(0, np.int64))
-        by_category[category] = np.concatenate([old, np.asarray(new_rows, np.int64)])
+    first_row = len(base.paper_ids)
+    new_ids = np.concatenate([chunk.paper_ids for chunk in chunks])
+    rows = base.rows_by_paper | dict(
+        zip(new_ids.tolist(), range(first_row, first_row + len(new_ids)), strict=True)
+    )
+    added = [found for chunk in chunks for found in chunk.categories]
+    by_category = with_category_rows(base.categories, added, first_row)
     return _Snapshot(
-        paper_ids=np.concatenate([base.paper_ids, *[c.paper_ids for c in chunks]]),
+        paper_ids=np.concatenate([base.paper_ids, new_ids]),
         vectors=np.concatenate([base.vectors, *[c.vectors for c in chunks]]),
         listing_days=np.concatenate([base.listing_days, *[c.listing_days for c in chunks]]),
         categories=by_category,

@@ -26,6 +26,13 @@ def count_change(connection: Connection, name: str) -> None:
     )
 
 
+def advance_counter(connection: Connection, name: str) -> int:
+    """Move a counter forward inside the writing transaction; its new value."""
+    count_change(connection, name)
+    query = select(change_counters.c.value).where(change_counters.c.name == name)
+    return int(connection.scalar(query) or 0)
+
+
 def counter_value(db: Database, name: str) -> int:
     query = select(change_counters.c.value).where(change_counters.c.name == name)
     with db.engine.connect() as connection:

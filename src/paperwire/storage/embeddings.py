@@ -9,9 +9,10 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Executable, Select, func, select, update
+from sqlalchemy import Connection, Executable, Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paperwire.storage.counters import advance_counter
 from paperwire.storage.database import Database
 from paperwire.storage.pgvector import has_vector_column, store_database_vectors
 from paperwire.storage.schema import change_counters, paper_embeddings, papers
@@ -108,7 +109,7 @@ def save_embeddings(
     if not sources:
         return embeddings_seq(db)
     with db.write() as connection:
-        seq = _next_seq(connection)
+        seq = advance_counter(connection, EMBEDDINGS_COUNTER)
         rows = [
             {
                 "paper_id": source.paper_id,
@@ -169,26 +170,16 @@ def _stored_vectors(rows: Sequence[Any], dims: int) -> StoredVectors:
     return StoredVectors(
         paper_ids=np.fromiter(ids, dtype=np.int64, count=len(ids)),
         vectors=decode_vectors(blobs, dims),
-        listing_days=np.fromiter((_ordinal(day) for day in days), np.int32, count=len(days)),
+        listing_days=np.fromiter((day_ordinal(day) for day in days), np.int32, count=len(days)),
         categories=[tuple(row[4] or ()) for row in rows],
         seq=int(max(row[2] for row in rows)),
     )
 
 
-def _ordinal(day: date | str | None) -> int:
+def day_ordinal(day: date | str | None) -> int:
     if day is None:
         return 0
     return (day if isinstance(day, date) else date.fromisoformat(day)).toordinal()
-
-
-def _next_seq(connection: Connection) -> int:
-    connection.execute(
-        update(change_counters)
-        .where(change_counters.c.name == EMBEDDINGS_COUNTER)
-        .values(value=change_counters.c.value + 1)
-    )
-    query = select(change_counters.c.value).where(change_counters.c.name == EMBEDDINGS_COUNTER)
-    return int(connection.scalar(query) or 0)
 
 
 def _upsert(connection: Connection) -> Executable:

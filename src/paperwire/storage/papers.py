@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
 from paperwire.storage.counters import PAPERS_COUNTER, count_change
 from paperwire.storage.database import Database
+from paperwire.storage.paper_terms import write_terms
 from paperwire.storage.schema import change_counters, paper_stats, papers, submissions
 from paperwire.storage.search import index_texts, unindex_texts
 
@@ -84,7 +85,7 @@ def _upsert_batch(connection: Connection, batch: Sequence[Paper]) -> UpsertCount
 
 
 def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, Paper]) -> None:
-    """Insert new papers, update changed ones, and keep the keyword index in step."""
+    """Insert new papers, update changed ones, and keep the keyword indexes in step."""
     now = datetime.now(UTC)
     # Writing in id order, like the locking read, keeps concurrent batches from deadlocking.
     new = [current[i] for i in sorted(current) if i not in stored]
@@ -97,6 +98,9 @@ def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, 
         statement = update(papers).where(papers.c.arxiv_id == bindparam("key"))
         connection.execute(statement, [_row(p, now) | {"key": p.arxiv_id} for p in changed])
     index_texts(connection, [p.arxiv_id for p in new] + retexted)
+    # Every changed paper, not only retexted ones: the term index filters on the listing
+    # day and categories it reads with the terms.
+    write_terms(connection, [p.arxiv_id for p in new + changed])
     if new or changed:
         count_change(connection, PAPERS_COUNTER)
 

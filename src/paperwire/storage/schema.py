@@ -104,6 +104,19 @@ paper_embeddings = Table(
     Index("ix_paper_embeddings_seq", "seq"),
 )
 
+# Each paper's terms (paperwire/terms.py has the format), written in the transaction that
+# writes its text, so the in-memory keyword index can load them instead of reading every
+# abstract (migration 0010). analyzer says which version of the analysis made them.
+paper_terms = Table(
+    "paper_terms",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("analyzer", String(16), nullable=False),
+    Column("terms", LargeBinary, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Index("ix_paper_terms_seq", "seq"),
+)
+
 # Community (migration 0006). Accounts: usernames and e-mail addresses are unique without
 # regard to case through their *_key columns; session_epoch grows on every password change,
 # which ends every session signed with an older epoch.

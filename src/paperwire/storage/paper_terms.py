@@ -1,0 +1,134 @@
+"""Stored paper terms: written with each paper's text, read in chunks by the keyword index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, func, select
+
+from paperwire.storage.counters import advance_counter, dialect_insert
+from paperwire.storage.database import Database
+from paperwire.storage.embeddings import day_ordinal
+from paperwire.storage.schema import change_counters, paper_terms, papers
+from paperwire.terms import ANALYZER, encode_paper_terms
+
+TERMS_COUNTER = "terms"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTerms:
+    """Paper terms written after some seq, with what the keyword index filters on."""
+
+    paper_ids: np.ndarray  # int64
+    blobs: list[bytes]  # one per paper, in the format of paperwire/terms.py
+    listing_days: np.ndarray  # int32 proleptic ordinals, 0 when unknown
+    categories: list[tuple[str, ...]]
+    seq: int  # the newest seq included
+
+
+def write_terms(connection: Connection, arxiv_ids: Sequence[str]) -> None:
+    """Analyze the stored text of these papers and store their terms, in the caller's
+    transaction (the one that wrote the text)."""
+    if not arxiv_ids:
+        return
+    query = _texts().where(papers.c.arxiv_id.in_(list(arxiv_ids)))
+    _store(connection, connection.execute(query).all())
+
+
+def papers_needing_terms(
+    db: Database, *, after_paper_id: int = 0, limit: int = 1000
+) -> tuple[list[int], int, int]:
+    """Keys of papers after after_paper_id, by id, whose terms are missing or were made by
+    another analyzer; the last key looked at (0 when there are no more) and how many were."""
+    query = (
+        select(papers.c.id, paper_terms.c.analyzer)
+        .outerjoin(paper_terms, paper_terms.c.paper_id == papers.c.id)
+        .where(papers.c.id > after_paper_id)
+        .order_by(papers.c.id)
+        .limit(limit)
+    )
+    with db.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    last = int(rows[-1][0]) if rows else 0
+    return [int(key) for key, analyzer in rows if analyzer != ANALYZER], last, len(rows)
+
+
+def write_terms_for_keys(db: Database, keys: Sequence[int]) -> None:
+    """Analyze and store the terms of papers by key, in one transaction."""
+    if not keys:
+        return
+    with db.write() as connection:
+        rows = connection.execute(_texts().where(papers.c.id.in_(list(keys)))).all()
+        _store(connection, rows)
+
+
+def terms_seq(db: Database) -> int:
+    """A number that grows with every write of terms: one indexed read."""
+    query = select(change_counters.c.value).where(change_counters.c.name == TERMS_COUNTER)
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def count_terms(db: Database) -> int:
+    """How many papers have terms made by the current analyzer."""
+    query = select(func.count()).where(paper_terms.c.analyzer == ANALYZER)
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def terms_since(db: Database, after_seq: int, *, chunk: int = 20_000) -> Iterator[StoredTerms]:
+    """Terms of the current analyzer written after after_seq, in chunks, oldest first."""
+    query = (
+        select(
+            paper_terms.c.paper_id,
+            paper_terms.c.terms,
+            paper_terms.c.seq,
+            papers.c.listing_day,
+            papers.c.categories,
+        )
+        .join(papers, papers.c.id == paper_terms.c.paper_id)
+        .where(paper_terms.c.analyzer == ANALYZER, paper_terms.c.seq > after_seq)
+        .order_by(paper_terms.c.seq, paper_terms.c.paper_id)
+    )
+    with db.engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).execute(query)
+        for rows in result.partitions(chunk):
+            yield _stored_terms(rows)
+
+
+def _texts() -> Any:
+    return select(papers.c.id, papers.c.title, papers.c.authors, papers.c.abstract)
+
+
+def _store(connection: Connection, rows: Sequence[Any]) -> None:
+    if not rows:
+        return
+    seq = advance_counter(connection, TERMS_COUNTER)
+    values = [
+        {
+            "paper_id": key,
+            "analyzer": ANALYZER,
+            "terms": encode_paper_terms(title, authors or (), abstract),
+            "seq": seq,
+        }
+        for key, title, authors, abstract in rows
+    ]
+    statement = dialect_insert(connection, paper_terms)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[paper_terms.c.paper_id],
+        set_={name: statement.excluded[name] for name in ("analyzer", "terms", "seq")},
+    )
+    connection.execute(upsert, values)
+
+
+def _stored_terms(rows: Sequence[Any]) -> StoredTerms:
+    return StoredTerms(
+        paper_ids=np.fromiter((row[0] for row in rows), np.int64, count=len(rows)),
+        blobs=[bytes(row[1]) for row in rows],
+        listing_days=np.fromiter((day_ordinal(row[3]) for row in rows), np.int32, len(rows)),
+        categories=[tuple(row[4] or ()) for row in rows],
+        seq=int(max(row[2] for row in rows)),
+    )

@@ -1,0 +1,177 @@
+"""The words a paper is indexed by for keyword ranking in memory, and their stored format.
+
+A text becomes terms by folding case and accents, splitting on anything that is not a
+letter or digit, leaving out STOPWORDS and reducing each word to its Porter stem (the
+stemmer SQLite's FTS5 index uses too), so that "distilled" and "distillation" meet. A
+term is stored as the CRC-32 of its stem: four bytes instead of the word, and at the
+~500,000 distinct stems of 137k arXiv papers two stems share a hash about 30 times,
+which costs a few spurious matches of rare words and nothing else.
+
+Stored format of one paper's terms (docs/search.md): n little-endian uint32 term hashes,
+ascending, then n rows of three uint8 counts: in the title, the authors, the abstract
+(each capped at 255).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import Stemmer
+
+# Stored beside each paper's terms: a paper whose terms were made by another analyzer is
+# analyzed again by `paperwire embed`. Change it whenever analyze() changes.
+ANALYZER = "porter-1"
+FIELDS = 3  # title, authors, abstract
+HASH_DTYPE = np.dtype("<u4")
+MAX_COUNT = 255
+# Left out of the term index and of any-term queries, where they would match nearly every
+# paper and only slow the ranking down; they still count inside "quoted phrases".
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "more",
+        "most",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "over",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "under",
+        "using",
+        "via",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "you",
+    ]
+)
+_WORD_RE = re.compile(r"[^\W_]+")
+_MAX_CACHED_STEMS = 500_000
+_stems: dict[str, str] = {}
+_local = threading.local()
+
+
+def analyze(text: str) -> list[str]:
+    """The terms of a text, in order, repeats kept."""
+    return [_stem(word) for word in _WORD_RE.findall(_fold(text)) if word not in STOPWORDS]
+
+
+def term_hash(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8"))
+
+
+def query_hashes(text: str) -> np.ndarray:
+    """The distinct term hashes of a query, ascending."""
+    return np.unique(np.fromiter((term_hash(t) for t in analyze(text)), HASH_DTYPE))
+
+
+def encode_paper_terms(title: str, authors: Iterable[str], abstract: str) -> bytes:
+    """One paper's terms in the stored format."""
+    counts: dict[int, list[int]] = {}
+    for field, text in enumerate((title, ", ".join(authors), abstract)):
+        for term in analyze(text):
+            row = counts.setdefault(term_hash(term), [0] * FIELDS)
+            row[field] = min(row[field] + 1, MAX_COUNT)
+    hashes = sorted(counts)
+    table = np.array([counts[h] for h in hashes], dtype=np.uint8).reshape(len(hashes), FIELDS)
+    return np.array(hashes, dtype=HASH_DTYPE).tobytes() + table.tobytes()
+
+
+def decode_terms(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Many papers' stored terms at once: (terms per paper, all term hashes, all counts
+    (n, FIELDS)), papers one after another; ValueError for a blob of impossible length."""
+    width = HASH_DTYPE.itemsize + FIELDS
+    lengths = np.fromiter((len(blob) for blob in blobs), np.int64, count=len(blobs))
+    if np.any(lengths % width):
+        raise ValueError(f"a stored term list is not a whole number of {width}-byte terms")
+    sizes = lengths // width
+    joined = np.frombuffer(b"".join(blobs), np.uint8)
+    # Each blob is its hash bytes, then its count bytes: mark which bytes are which.
+    runs = np.column_stack([sizes * HASH_DTYPE.itemsize, sizes * FIELDS]).ravel()
+    is_hash = np.repeat(np.tile([True, False], len(blobs)), runs)
+    hashes = joined[is_hash].view(HASH_DTYPE)
+    counts = joined[~is_hash].reshape(-1, FIELDS)
+    return sizes, hashes, counts
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Schrödinger" and "schrodinger" are one word."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _stem(word: str) -> str:
+    stem = _stems.get(word)
+    if stem is None:
+        stem = _stemmer().stemWord(word)
+        if len(_stems) < _MAX_CACHED_STEMS:
+            _stems[word] = stem
+    return stem
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    # A Stemmer object must not be shared between threads.
+    stemmer: Stemmer.Stemmer | None = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("porter")
+    return stemmer

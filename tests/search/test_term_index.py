@@ -1,0 +1,176 @@
+"""The in-memory BM25 index agrees with a direct computation and follows the database."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from factories import TEST_DATA, make_paper
+from sqlalchemy import delete
+
+import paperwire.search.term_index as term_index_module
+from paperwire.ingest.files import ingest_files
+from paperwire.papers import Paper
+from paperwire.search.term_index import FIELD_WEIGHTS, K1, B, TermIndex
+from paperwire.storage import Database
+from paperwire.storage.papers import paper_key, papers_by_ids, upsert_papers
+from paperwire.storage.schema import papers
+from paperwire.storage.search import PaperFilter
+from paperwire.terms import analyze, query_hashes
+
+QUERIES = [
+    "generative model selection for fraud detection",
+    "reinforcement learning reward",
+    "graph neural networks",
+    "large language models reasoning benchmark",
+    "Lovelace",
+]
+
+
+def bm25_by_hand(corpus: list[tuple[int, Paper]], query: str) -> list[tuple[int, float]]:
+    """Every paper's BM25 for the query, computed the slow, obvious way."""
+    bags: dict[int, Counter[str]] = {}
+    for key, paper in corpus:
+        bag: Counter[str] = Counter()
+        fields = (paper.title, ", ".join(paper.authors), paper.abstract)
+        for weight, text in zip(FIELD_WEIGHTS.tolist(), fields, strict=True):
+            for term in analyze(text):
+                bag[term] += weight
+        bags[key] = bag
+    average = sum(sum(bag.values()) for bag in bags.values()) / len(bags)
+    scores = {}
+    for key, bag in bags.items():
+        length = sum(bag.values())
+        score = 0.0
+        for term in set(analyze(query)):
+            matches = sum(1 for other in bags.values() if term in other)
+            if term not in bag:
+                continue
+            idf = math.log(1 + (len(bags) - matches + 0.5) / (matches + 0.5))
+            tf = bag[term]
+            score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+        if score > 0:
+            scores[key] = score
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def _corpus(db: Database) -> list[tuple[int, Paper]]:
+    with db.engine.connect() as connection:
+        ids = [
+            row[0]
+            for row in connection.execute(papers.select().with_only_columns(papers.c.arxiv_id))
+        ]
+    return [
+        (key, paper) for paper in papers_by_ids(db, ids) if (key := paper_key(db, paper.arxiv_id))
+    ]
+
+
+@pytest.fixture
+def loaded(db: Database) -> Database:
+    ingest_files(db, [TEST_DATA / "cs-ai-sample.jsonl", TEST_DATA / "oai-dc-sample.jsonl"])
+    return db
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_ranking_agrees_with_bm25_by_hand(loaded: Database, query: str) -> None:
+    index = TermIndex()
+    index.refresh(loaded)
+    expected = bm25_by_hand(_corpus(loaded), query)
+    found = index.rank(query_hashes(query), 1_000)
+    assert [key for key, _ in found] == [key for key, _ in expected]
+    assert [score for _, score in found] == pytest.approx([s for _, s in expected], rel=1e-4)
+
+
+def test_k_limits_and_a_query_of_unknown_words_finds_nothing(loaded: Database) -> None:
+    index = TermIndex()
+    index.refresh(loaded)
+    assert len(index.rank(query_hashes("learning"), 3)) == 3
+    assert index.rank(query_hashes("zzyzx qqqq"), 10) == []
+    assert index.rank(query_hashes("learning"), 0) == []
+    assert TermIndex().rank(query_hashes("learning"), 10) == []
+
+
+def test_filters_keep_only_the_allowed_papers(db: Database) -> None:
+    first = date(2024, 4, 1)
+    stored = [
+        make_paper(
+            title=f"Quantum annealing schedules, part {i}",
+            listing_day=first + timedelta(days=i),
+            categories=("quant-ph",) if i % 2 else ("cs.LG",),
+        )
+        for i in range(10)
+    ]
+    upsert_papers(db, stored)
+    index = TermIndex()
+    index.refresh(db)
+    where = PaperFilter(first + timedelta(days=2), first + timedelta(days=7), "quant-ph")
+    found = {key for key, _ in index.rank(query_hashes("quantum annealing"), 50, where)}
+    expected = {paper_key(db, stored[i].arxiv_id) for i in (3, 5, 7)}
+    assert found == expected
+
+
+def test_papers_added_elsewhere_are_found_after_refresh(loaded: Database) -> None:
+    index = TermIndex()
+    index.refresh(loaded)
+    before = len(index)
+    added = make_paper(title="Spiking neuromorphic photonics", abstract="Photonic spikes.")
+    upsert_papers(loaded, [added])  # another process's ingest
+    index.refresh(loaded)
+    assert len(index) == before + 1
+    assert index.rank(query_hashes("neuromorphic"), 5) == [
+        (
+            paper_key(loaded, added.arxiv_id),
+            pytest.approx(index.rank(query_hashes("neuromorphic"), 1)[0][1]),
+        )
+    ]
+
+
+def test_a_changed_text_replaces_the_old_terms(loaded: Database) -> None:
+    paper = make_paper(title="Tensor sketching for kernels", abstract="Sketches of tensors.")
+    upsert_papers(loaded, [paper])
+    index = TermIndex()
+    index.refresh(loaded)
+    key = paper_key(loaded, paper.arxiv_id)
+    upsert_papers(
+        loaded,
+        [
+            make_paper(
+                arxiv_id=paper.arxiv_id, version=2, title="Wavelet denoising", abstract="Wavelets."
+            )
+        ],
+    )
+    index.refresh(loaded)
+    assert key not in {k for k, _ in index.rank(query_hashes("tensor sketching"), 100)}
+    assert [k for k, _ in index.rank(query_hashes("wavelet denoising"), 1)] == [key]
+    assert len(index) == len(_corpus(loaded))
+
+
+def test_a_deleted_paper_leaves_the_index(loaded: Database) -> None:
+    index = TermIndex()
+    index.refresh(loaded)
+    key = index.rank(query_hashes("fraud detection"), 1)[0][0]
+    with loaded.write() as connection:  # an operator removing a paper by hand
+        connection.execute(delete(papers).where(papers.c.id == key))
+    upsert_papers(loaded, [make_paper()])  # any later write moves the counter
+    index.refresh(loaded)
+    assert key not in {k for k, _ in index.rank(query_hashes("fraud detection"), 100)}
+    assert len(index) == len(_corpus(loaded))
+
+
+def test_many_small_refreshes_merge_into_the_same_ranking(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(term_index_module, "MAX_SEGMENTS", 3)
+    index = TermIndex()
+    index.refresh(loaded)
+    for i in range(8):
+        upsert_papers(loaded, [make_paper(title=f"Learning to rank, round {i}")])
+        index.refresh(loaded)
+    assert len(index._snapshot.segments) <= 3
+    fresh = TermIndex()
+    fresh.refresh(loaded)
+    for query in [*QUERIES, "learning to rank round"]:
+        merged = index.rank(query_hashes(query), 50)
+        assert [k for k, _ in merged] == [k for k, _ in fresh.rank(query_hashes(query), 50)]

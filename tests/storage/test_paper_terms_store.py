@@ -1,0 +1,73 @@
+"""Paper terms are stored in the transaction that stores the text, and read back by seq."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from factories import make_paper
+from sqlalchemy import delete, select, update
+
+from paperwire.storage import Database
+from paperwire.storage import paper_terms as term_store
+from paperwire.storage.papers import paper_key, upsert_papers
+from paperwire.storage.schema import paper_terms, papers
+from paperwire.terms import ANALYZER, decode_terms, term_hash
+
+
+def _stored(db: Database, arxiv_id: str) -> tuple[str, bytes, int]:
+    query = select(paper_terms.c.analyzer, paper_terms.c.terms, paper_terms.c.seq).where(
+        paper_terms.c.paper_id == paper_key(db, arxiv_id)
+    )
+    with db.engine.connect() as connection:
+        row = connection.execute(query).one()
+    return str(row[0]), bytes(row[1]), int(row[2])
+
+
+def test_new_papers_get_their_terms_with_their_text(db: Database) -> None:
+    paper = make_paper(title="Sparse attention kernels", abstract="Attention, made sparse.")
+    upsert_papers(db, [paper])
+    analyzer, blob, seq = _stored(db, paper.arxiv_id)
+    _, hashes, counts = decode_terms([blob])
+    found = dict(zip(hashes.tolist(), counts.tolist(), strict=True))
+    assert analyzer == ANALYZER and seq == term_store.terms_seq(db) > 0
+    assert found[term_hash("attent")] == [1, 0, 1]
+    assert term_store.count_terms(db) == 1
+
+
+def test_a_changed_paper_gets_new_terms_and_an_unchanged_one_keeps_its_own(
+    db: Database,
+) -> None:
+    paper, other = make_paper(title="Sparse attention"), make_paper(title="Dense attention")
+    upsert_papers(db, [paper, other])
+    _, _, first_seq = _stored(db, other.arxiv_id)
+    upsert_papers(db, [replace(paper, version=2, title="Wavelet denoising"), other])
+    _, blob, seq = _stored(db, paper.arxiv_id)
+    assert seq > first_seq and term_hash("wavelet") in decode_terms([blob])[1].tolist()
+    assert _stored(db, other.arxiv_id)[2] == first_seq
+    chunks = list(term_store.terms_since(db, first_seq))
+    assert [chunk.paper_ids.tolist() for chunk in chunks] == [[paper_key(db, paper.arxiv_id)]]
+
+
+def test_deleting_a_paper_deletes_its_terms(db: Database) -> None:
+    paper = make_paper()
+    upsert_papers(db, [paper])
+    with db.write() as connection:
+        connection.execute(delete(papers).where(papers.c.arxiv_id == paper.arxiv_id))
+    assert term_store.count_terms(db) == 0
+
+
+def test_the_backfill_finds_missing_terms_and_those_of_another_analyzer(db: Database) -> None:
+    stored = [make_paper() for _ in range(4)]
+    upsert_papers(db, stored)
+    keys = [paper_key(db, paper.arxiv_id) for paper in stored]
+    with db.write() as connection:
+        connection.execute(delete(paper_terms).where(paper_terms.c.paper_id == keys[0]))
+        connection.execute(
+            update(paper_terms).where(paper_terms.c.paper_id == keys[2]).values(analyzer="old")
+        )
+    assert term_store.count_terms(db) == 2
+    needing, last, seen = term_store.papers_needing_terms(db, limit=10)
+    assert (needing, last, seen) == ([keys[0], keys[2]], keys[3], 4)
+    term_store.write_terms_for_keys(db, needing)
+    assert term_store.papers_needing_terms(db, limit=10)[0] == []
+    assert term_store.count_terms(db) == 4
