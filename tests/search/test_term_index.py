@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -174,3 +175,22 @@ def test_many_small_refreshes_merge_into_the_same_ranking(
     for query in [*QUERIES, "learning to rank round"]:
         merged = index.rank(query_hashes(query), 50)
         assert [k for k, _ in merged] == [k for k, _ in fresh.rank(query_hashes(query), 50)]
+
+
+def test_rewritten_papers_leave_no_pile_of_dead_rows(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(term_index_module, "MAX_DEAD", 0.1)
+    stored = [make_paper(title=f"Kernel methods, part {i}") for i in range(10)]
+    upsert_papers(loaded, stored)
+    index = TermIndex()
+    index.refresh(loaded)
+    rows = len(index._snapshot.paper_ids)
+    upsert_papers(loaded, [replace(stored[0], version=2, title="Kernel methods, revised")])
+    index.refresh(loaded)
+    assert len(index._snapshot.paper_ids) == rows + 1  # one dead row is tolerated
+    upsert_papers(loaded, [replace(p, version=2, title=f"{p.title}, revised") for p in stored])
+    index.refresh(loaded)
+    assert len(index._snapshot.paper_ids) == len(index) == rows  # rebuilt without them
+    revised = {k for k, _ in index.rank(query_hashes("kernel methods revised"), 10)}
+    assert revised == {paper_key(loaded, paper.arxiv_id) for paper in stored}

@@ -71,3 +71,15 @@ def test_the_backfill_finds_missing_terms_and_those_of_another_analyzer(db: Data
     term_store.write_terms_for_keys(db, needing)
     assert term_store.papers_needing_terms(db, limit=10)[0] == []
     assert term_store.count_terms(db) == 4
+
+
+def test_terms_are_rewritten_when_the_filters_change_not_the_upvotes(db: Database) -> None:
+    paper = make_paper(categories=("cs.LG",))
+    upsert_papers(db, [paper])
+    _, _, seq = _stored(db, paper.arxiv_id)
+    upsert_papers(db, [replace(paper, imported_upvotes=12)])
+    assert _stored(db, paper.arxiv_id)[2] == seq
+    upsert_papers(db, [replace(paper, version=2, categories=("cs.LG", "stat.ML"))])
+    assert _stored(db, paper.arxiv_id)[2] > seq
+    chunk = next(term_store.terms_since(db, seq))
+    assert chunk.categories == [("cs.LG", "stat.ML")]

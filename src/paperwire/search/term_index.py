@@ -3,13 +3,14 @@ database: the keyword list that hybrid search fuses.
 
 Ranking every paper that holds any of a query's words with FTS5's bm25 costs 300-400 ms
 for a long description at 137k papers; the same ranking over postings held in numpy
-arrays costs about 3 ms, because the per-paper work is a few vector operations instead
+arrays costs about 5 ms, because the per-paper work is a few vector operations instead
 of a function call per matching row (docs/search.md, docs/performance.md).
 
 The postings live in segments, each sorted by term hash. A refresh (one indexed read when
 nothing changed) turns the terms written since into one more segment and marks the older
-rows of re-analyzed papers dead; past MAX_SEGMENTS the segments are merged into one, and
-when papers went away the index is rebuilt from what is stored.
+rows of re-analyzed papers dead; past MAX_SEGMENTS the small segments are merged into
+one. When papers went away, or dead rows pile up, the index is rebuilt from what is
+stored.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ B = 0.4
 LOAD_CHUNK = 50_000
 READ_CHUNK = 5_000  # papers read from the database at a time
 MAX_SEGMENTS = 12
+MAX_DEAD = 0.25  # dead rows per live one that trigger a rebuild
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +119,10 @@ class TermIndex:
             if seq == current.seq:
                 return
             updated = _with_terms(current, self._read(db, current.seq), seq)
-            if updated.live != term_store.count_terms(db):
-                # Papers went away (or their terms did): start again from everything stored.
+            dead = len(updated.paper_ids) - updated.live
+            if updated.live != term_store.count_terms(db) or dead > updated.live * MAX_DEAD:
+                # Papers went away (or their terms did), or rewritten papers left too many
+                # dead rows behind: start again from everything stored.
                 updated = _with_terms(_empty(), self._read(db, 0), seq)
             self._snapshot = updated
         release_freed_memory()

@@ -98,15 +98,20 @@ def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, 
         statement = update(papers).where(papers.c.arxiv_id == bindparam("key"))
         connection.execute(statement, [_row(p, now) | {"key": p.arxiv_id} for p in changed])
     index_texts(connection, [p.arxiv_id for p in new] + retexted)
-    # Every changed paper, not only retexted ones: the term index filters on the listing
-    # day and categories it reads with the terms.
-    write_terms(connection, [p.arxiv_id for p in new + changed])
+    # Not only retexted papers: the term index filters on the listing day and categories
+    # it reads with the terms.
+    refiled = [p.arxiv_id for p in changed if _filed(p) != _filed(stored[p.arxiv_id])]
+    write_terms(connection, [p.arxiv_id for p in new] + sorted({*retexted, *refiled}))
     if new or changed:
         count_change(connection, PAPERS_COUNTER)
 
 
 def _text(paper: Paper) -> tuple[str, tuple[str, ...], str]:
     return paper.title, paper.authors, paper.abstract
+
+
+def _filed(paper: Paper) -> tuple[date | None, tuple[str, ...]]:
+    return paper.listing_day, paper.categories
 
 
 @dataclass(frozen=True, slots=True)
