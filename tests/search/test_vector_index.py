@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -13,7 +14,7 @@ from paperwire.search.embedder import normalised
 from paperwire.search.vector_index import VectorIndex
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
-from paperwire.storage.papers import paper_key, upsert_papers
+from paperwire.storage.papers import get_paper, paper_key, upsert_papers
 from paperwire.storage.schema import papers
 from paperwire.storage.search import PaperFilter
 
@@ -118,3 +119,28 @@ def _arxiv_id(db: Database, key: int) -> str:
         )
     assert found is not None and paper_key(db, found) == key
     return str(found)
+
+
+def test_a_paper_filed_under_another_day_or_category_is_filtered_by_the_new_one(
+    db: Database,
+) -> None:
+    keys, vectors = _store(db, 30, seed=10)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    in_cl, new_day = PaperFilter(category="cs.CL"), FIRST_DAY + timedelta(days=40)
+    on_new_day = PaperFilter(first=new_day, last=new_day)
+    assert keys[1] not in [k for k, _ in index.nearest(vectors[1], 30, in_cl)]
+    paper = get_paper(db, _arxiv_id(db, keys[1]))
+    assert paper is not None
+    # The text is the same, so the paper is not embedded again: only what it is filed under
+    # changes (a new category, and the exact listing day a daily feed reported).
+    refiled = replace(
+        paper, version=2, categories=("cs.CL",), listing_day=new_day, listing_day_exact=True
+    )
+    upsert_papers(db, [refiled])
+    assert embedding_store.sources_for_papers(db, MODEL, [paper.arxiv_id]) == []
+    index.refresh(db)
+    assert index.nearest(vectors[1], 1, in_cl)[0][0] == keys[1]
+    assert [k for k, _ in index.nearest(vectors[1], 30, on_new_day)] == [keys[1]]
+    assert len(index) == 30
+    assert index.nearest(vectors[1], 1)[0][0] == keys[1]

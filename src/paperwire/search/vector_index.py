@@ -30,14 +30,16 @@ class _Snapshot:
     vectors: np.ndarray  # float32 (rows, dims)
     listing_days: np.ndarray  # int32 ordinals, 0 when unknown
     categories: dict[str, np.ndarray]  # category -> row numbers
+    row_categories: tuple[tuple[str, ...], ...]  # the same, row by row
     rows_by_paper: dict[int, int]
     seq: int
 
 
 def _empty(dims: int) -> _Snapshot:
     return _Snapshot(
-        np.zeros(0, np.int64), np.zeros((0, dims), np.float32), np.zeros(0, np.int32), {}, {}, 0
-    )
+        np.zeros(0, np.int64), np.zeros((0, dims), np.float32), np.zeros(0, np.int32),
+        {}, (), {}, 0,
+    )  # fmt: skip
 
 
 @dataclass
@@ -106,19 +108,42 @@ class VectorIndex:
 def _with_rows(current: _Snapshot, chunks: list[StoredVectors], seq: int) -> _Snapshot:
     """current with the rows in chunks put in place of older ones or added at the end."""
     seq = max([seq, *[chunk.seq for chunk in chunks]])
-    vectors = current.vectors
-    known = current.rows_by_paper
+    updated = current
     fresh: list[StoredVectors] = []
     for chunk in chunks:
+        known = current.rows_by_paper
         is_known = np.fromiter(
             (int(i) in known for i in chunk.paper_ids), bool, len(chunk.paper_ids)
         )
         if is_known.any():
-            vectors = vectors.copy() if vectors is current.vectors else vectors
-            rows = [known[int(i)] for i in chunk.paper_ids[is_known]]
-            vectors[rows] = chunk.vectors[is_known]
+            updated = _replaced(updated, current, _subset(chunk, is_known))
         fresh.append(_subset(chunk, ~is_known))
-    return _appended(replace(current, vectors=vectors, seq=seq), fresh)
+    return _appended(replace(updated, seq=seq), fresh)
+
+
+def _replaced(snapshot: _Snapshot, original: _Snapshot, chunk: StoredVectors) -> _Snapshot:
+    """snapshot with the vectors, listing days and categories of papers it holds replaced
+    by those in chunk (a paper re-embedded, or re-filed under another day or category);
+    arrays still shared with the original are copied first."""
+    rows = [snapshot.rows_by_paper[int(i)] for i in chunk.paper_ids]
+    vectors, days = snapshot.vectors, snapshot.listing_days
+    if vectors is original.vectors:
+        vectors, days = vectors.copy(), days.copy()
+    vectors[rows] = chunk.vectors
+    days[rows] = chunk.listing_days
+    filed = list(snapshot.row_categories)
+    for row, found in zip(rows, chunk.categories, strict=True):
+        filed[row] = found
+    categories = snapshot.categories
+    if filed != list(snapshot.row_categories):
+        categories = with_category_rows({}, filed, 0)
+    return replace(
+        snapshot,
+        vectors=vectors,
+        listing_days=days,
+        categories=categories,
+        row_categories=tuple(filed),
+    )
 
 
 def _subset(chunk: StoredVectors, keep: np.ndarray) -> StoredVectors:
@@ -147,6 +172,7 @@ def _appended(base: _Snapshot, chunks: list[StoredVectors]) -> _Snapshot:
         vectors=np.concatenate([base.vectors, *[c.vectors for c in chunks]]),
         listing_days=np.concatenate([base.listing_days, *[c.listing_days for c in chunks]]),
         categories=by_category,
+        row_categories=base.row_categories + tuple(added),
         rows_by_paper=rows,
         seq=base.seq,
     )

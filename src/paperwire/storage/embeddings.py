@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Executable, Select, func, select
+from sqlalchemy import Connection, Executable, Select, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.storage.counters import advance_counter
@@ -126,6 +126,18 @@ def save_embeddings(
             rounded = np.asarray(vectors, dtype=VECTOR_DTYPE).astype(np.float32)
             store_database_vectors(connection, [s.paper_id for s in sources], list(rounded))
     return seq
+
+
+def refile_embeddings(connection: Connection, arxiv_ids: Sequence[str]) -> None:
+    """Give the embeddings of papers whose listing day or categories changed a new seq, in
+    the caller's transaction, so that vector indexes read again what they filter on."""
+    if not arxiv_ids:
+        return
+    seq = advance_counter(connection, EMBEDDINGS_COUNTER)
+    keys = select(papers.c.id).where(papers.c.arxiv_id.in_(list(arxiv_ids)))
+    connection.execute(
+        update(paper_embeddings).where(paper_embeddings.c.paper_id.in_(keys)).values(seq=seq)
+    )
 
 
 def embeddings_seq(db: Database) -> int:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
 from paperwire.storage.counters import PAPERS_COUNTER, count_change
 from paperwire.storage.database import Database
+from paperwire.storage.embeddings import refile_embeddings
 from paperwire.storage.paper_terms import write_terms
 from paperwire.storage.schema import change_counters, paper_stats, papers, submissions
 from paperwire.storage.search import index_texts, unindex_texts
@@ -98,10 +99,11 @@ def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, 
         statement = update(papers).where(papers.c.arxiv_id == bindparam("key"))
         connection.execute(statement, [_row(p, now) | {"key": p.arxiv_id} for p in changed])
     index_texts(connection, [p.arxiv_id for p in new] + retexted)
-    # Not only retexted papers: the term index filters on the listing day and categories
-    # it reads with the terms.
+    # Not only retexted papers: the in-memory indexes filter on the listing day and
+    # categories they read with the terms and the embeddings.
     refiled = [p.arxiv_id for p in changed if _filed(p) != _filed(stored[p.arxiv_id])]
     write_terms(connection, [p.arxiv_id for p in new] + sorted({*retexted, *refiled}))
+    refile_embeddings(connection, refiled)
     if new or changed:
         count_change(connection, PAPERS_COUNTER)
 
