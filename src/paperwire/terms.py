@@ -3,8 +3,8 @@
 A text becomes terms by folding case and accents, splitting on anything that is not a
 letter or digit, leaving out STOPWORDS and reducing each word to its Porter stem (the
 stemmer SQLite's FTS5 index uses too), so that "distilled" and "distillation" meet. A
-term is stored as the CRC-32 of its stem: four bytes instead of the word, and at the
-~500,000 distinct stems of 137k arXiv papers two stems share a hash about 30 times,
+term is stored as the CRC-32 of its stem: four bytes instead of the word. Among the
+268,556 distinct terms of 137k arXiv papers about 8 pairs are expected to share a hash,
 which costs a few spurious matches of rare words and nothing else.
 
 Stored format of one paper's terms (docs/search.md): n little-endian uint32 term hashes,
