@@ -168,9 +168,7 @@ def test_ingest_can_leave_embedding_for_later(env: dict[str, str]) -> None:
 def test_search_by_meaning_with_filters(env: dict[str, str]) -> None:
     run("db", "upgrade")
     run("ingest", "file", "--quiet", str(TEST_DATA / "cs-ai-sample.jsonl"))
-    code, out, _ = run(
-        "search", "spotting financial scams with synthetic data models", "--mode", "semantic"
-    )
+    code, out, _ = run("search", "scam detection using generative models", "--mode", "semantic")
     assert code == 0 and "2401.00974" in out.splitlines()[0]
     code, out, _ = run("search", "fraud", "--from", "2030-01-01")
     assert code == 0 and "no paper matches" in out

@@ -13,7 +13,7 @@ import numpy as np
 BUNDLED_MODEL_DIR = Path(__file__).parent / "models" / "arxiv-static"
 # A new name whenever the bundled weights change: stored vectors of the old model are then
 # seen as stale and `paperwire embed` replaces them.
-BUNDLED_MODEL_NAME = "arxiv-static-v2"
+BUNDLED_MODEL_NAME = "arxiv-static-v3"
 # The static model reads a whole abstract: no 256-token cut-off as in the transformer.
 MAX_TEXT_CHARS = 8_000
 _BATCH = 1024
