@@ -58,12 +58,12 @@ MAX_CACHED_TERMS = 200_000
 SEMANTIC_THREADS = 4
 NEIGHBOUR_CACHE_ENTRIES = 4_096
 # Below this cosine a paper is not offered as a match for its meaning alone. It is low on
-# purpose: with the bundled model the 60 known-item descriptions score 0.14 at the lowest
-# (median 0.40) against the paper each describes, and a one-word synonym such as
-# "frauds" 0.23 against the fraud-detection paper, while nonsense such as "zzyzx qqqq"
-# finds papers at 0.57 among 137k: no floor separates the two, so pages say instead when
+# purpose: with the bundled model the 60 known-item descriptions score 0.16 at the lowest
+# (median 0.41) against the paper each describes, and a one-word synonym such as
+# "frauds" 0.21 against the fraud-detection paper, while nonsense such as "zzyzx qqqq"
+# finds papers at 0.53 among 137k: no floor separates the two, so pages say instead when
 # no paper contains the words (SearchHit.by_meaning_only). 0.1 and 0.2 gave the same
-# benchmark figures.
+# benchmark figures with the model before this one.
 SEMANTIC_MIN_SIMILARITY = 0.1
 
 
