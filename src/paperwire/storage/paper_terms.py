@@ -106,15 +106,15 @@ def _texts() -> Any:
 def _store(connection: Connection, rows: Sequence[Any]) -> None:
     if not rows:
         return
+    encoded = [
+        (key, encode_paper_terms(title, authors or (), abstract))
+        for key, title, authors, abstract in rows
+    ]
+    # The counter row is locked from here to the commit: analyze the texts before.
     seq = advance_counter(connection, TERMS_COUNTER)
     values = [
-        {
-            "paper_id": key,
-            "analyzer": ANALYZER,
-            "terms": encode_paper_terms(title, authors or (), abstract),
-            "seq": seq,
-        }
-        for key, title, authors, abstract in rows
+        {"paper_id": key, "analyzer": ANALYZER, "terms": terms, "seq": seq}
+        for key, terms in encoded
     ]
     statement = dialect_insert(connection, paper_terms)
     upsert = statement.on_conflict_do_update(
