@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -183,9 +184,15 @@ def _stored_vectors(rows: Sequence[Any], dims: int) -> StoredVectors:
         paper_ids=np.fromiter(ids, dtype=np.int64, count=len(ids)),
         vectors=decode_vectors(blobs, dims),
         listing_days=np.fromiter((day_ordinal(day) for day in days), np.int32, count=len(days)),
-        categories=[tuple(row[4] or ()) for row in rows],
+        categories=[filed_under(row[4]) for row in rows],
         seq=int(max(row[2] for row in rows)),
     )
+
+
+def filed_under(categories: Sequence[str] | None) -> tuple[str, ...]:
+    """A paper's categories as kept by the in-memory indexes: interned, since every process
+    holds them for each of its papers and a few hundred names repeat across all of them."""
+    return tuple(sys.intern(category) for category in categories or ())
 
 
 def day_ordinal(day: date | str | None) -> int:

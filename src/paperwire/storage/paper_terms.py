@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from paperwire.storage.counters import advance_counter, dialect_insert
 from paperwire.storage.database import Database
-from paperwire.storage.embeddings import day_ordinal
+from paperwire.storage.embeddings import day_ordinal, filed_under
 from paperwire.storage.schema import change_counters, paper_terms, papers
 from paperwire.terms import ANALYZER, encode_paper_terms
 
@@ -129,6 +129,6 @@ def _stored_terms(rows: Sequence[Any]) -> StoredTerms:
         paper_ids=np.fromiter((row[0] for row in rows), np.int64, count=len(rows)),
         blobs=[bytes(row[1]) for row in rows],
         listing_days=np.fromiter((day_ordinal(row[3]) for row in rows), np.int32, len(rows)),
-        categories=[tuple(row[4] or ()) for row in rows],
+        categories=[filed_under(row[4]) for row in rows],
         seq=int(max(row[2] for row in rows)),
     )
