@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Executable, Select, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from paperwire.storage.counters import advance_counter
+from paperwire.storage.counters import advance_counter, dialect_insert
 from paperwire.storage.database import Database
+from paperwire.storage.index_rows import rows_since
 from paperwire.storage.pgvector import has_vector_column, store_database_vectors
 from paperwire.storage.schema import change_counters, paper_embeddings, papers
 
@@ -158,52 +156,25 @@ def vectors_since(
     db: Database, model: str, dims: int, after_seq: int, *, chunk: int = 20_000
 ) -> Iterator[StoredVectors]:
     """Embeddings of model written after after_seq, in chunks, oldest writes first."""
-    query = (
-        select(
-            paper_embeddings.c.paper_id,
-            paper_embeddings.c.vector,
-            paper_embeddings.c.seq,
-            papers.c.listing_day,
-            papers.c.categories,
+    for filing, blobs in rows_since(
+        db,
+        paper_embeddings,
+        paper_embeddings.c.vector,
+        paper_embeddings.c.model == model,
+        after_seq=after_seq,
+        chunk=chunk,
+    ):
+        yield StoredVectors(
+            filing.paper_ids,
+            decode_vectors(blobs, dims),
+            filing.listing_days,
+            filing.categories,
+            filing.seq,
         )
-        .join(papers, papers.c.id == paper_embeddings.c.paper_id)
-        .where(paper_embeddings.c.model == model, paper_embeddings.c.seq > after_seq)
-        .order_by(paper_embeddings.c.seq, paper_embeddings.c.paper_id)
-    )
-    with db.engine.connect() as connection:
-        result = connection.execution_options(stream_results=True).execute(query)
-        for rows in result.partitions(chunk):
-            yield _stored_vectors(rows, dims)
-
-
-def _stored_vectors(rows: Sequence[Any], dims: int) -> StoredVectors:
-    ids = [row[0] for row in rows]
-    blobs = [row[1] for row in rows]
-    days = [row[3] for row in rows]
-    return StoredVectors(
-        paper_ids=np.fromiter(ids, dtype=np.int64, count=len(ids)),
-        vectors=decode_vectors(blobs, dims),
-        listing_days=np.fromiter((day_ordinal(day) for day in days), np.int32, count=len(days)),
-        categories=[filed_under(row[4]) for row in rows],
-        seq=int(max(row[2] for row in rows)),
-    )
-
-
-def filed_under(categories: Sequence[str] | None) -> tuple[str, ...]:
-    """A paper's categories as kept by the in-memory indexes: interned, since every process
-    holds them for each of its papers and a few hundred names repeat across all of them."""
-    return tuple(sys.intern(category) for category in categories or ())
-
-
-def day_ordinal(day: date | str | None) -> int:
-    if day is None:
-        return 0
-    return (day if isinstance(day, date) else date.fromisoformat(day)).toordinal()
 
 
 def _upsert(connection: Connection) -> Executable:
-    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
-    statement = insert(paper_embeddings)
+    statement = dialect_insert(connection, paper_embeddings)
     upsert: Executable = statement.on_conflict_do_update(
         index_elements=[paper_embeddings.c.paper_id],
         set_={

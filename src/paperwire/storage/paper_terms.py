@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select
 
 from paperwire.storage.counters import advance_counter, dialect_insert
 from paperwire.storage.database import Database
-from paperwire.storage.embeddings import day_ordinal, filed_under
+from paperwire.storage.index_rows import rows_since
 from paperwire.storage.schema import change_counters, paper_terms, papers
 from paperwire.terms import ANALYZER, encode_paper_terms
 
@@ -81,22 +81,21 @@ def count_terms(db: Database) -> int:
 
 def terms_since(db: Database, after_seq: int, *, chunk: int = 20_000) -> Iterator[StoredTerms]:
     """Terms of the current analyzer written after after_seq, in chunks, oldest first."""
-    query = (
-        select(
-            paper_terms.c.paper_id,
-            paper_terms.c.terms,
-            paper_terms.c.seq,
-            papers.c.listing_day,
-            papers.c.categories,
+    for filing, blobs in rows_since(
+        db,
+        paper_terms,
+        paper_terms.c.terms,
+        paper_terms.c.analyzer == ANALYZER,
+        after_seq=after_seq,
+        chunk=chunk,
+    ):
+        yield StoredTerms(
+            filing.paper_ids,
+            [bytes(blob) for blob in blobs],
+            filing.listing_days,
+            filing.categories,
+            filing.seq,
         )
-        .join(papers, papers.c.id == paper_terms.c.paper_id)
-        .where(paper_terms.c.analyzer == ANALYZER, paper_terms.c.seq > after_seq)
-        .order_by(paper_terms.c.seq, paper_terms.c.paper_id)
-    )
-    with db.engine.connect() as connection:
-        result = connection.execution_options(stream_results=True).execute(query)
-        for rows in result.partitions(chunk):
-            yield _stored_terms(rows)
 
 
 def _texts() -> Any:
@@ -122,13 +121,3 @@ def _store(connection: Connection, rows: Sequence[Any]) -> None:
         set_={name: statement.excluded[name] for name in ("analyzer", "terms", "seq")},
     )
     connection.execute(upsert, values)
-
-
-def _stored_terms(rows: Sequence[Any]) -> StoredTerms:
-    return StoredTerms(
-        paper_ids=np.fromiter((row[0] for row in rows), np.int64, count=len(rows)),
-        blobs=[bytes(row[1]) for row in rows],
-        listing_days=np.fromiter((day_ordinal(row[3]) for row in rows), np.int32, len(rows)),
-        categories=[filed_under(row[4]) for row in rows],
-        seq=int(max(row[2] for row in rows)),
-    )

@@ -1,0 +1,70 @@
+"""Rows of a per-paper table that an in-memory index loads: those written after a seq,
+with the listing day and categories the index filters on."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, Table, select
+
+from paperwire.storage.database import Database
+from paperwire.storage.schema import papers
+
+
+@dataclass(frozen=True, slots=True)
+class Filing:
+    """The papers of a chunk of rows, and what each is filed under."""
+
+    paper_ids: np.ndarray  # int64
+    listing_days: np.ndarray  # int32 proleptic ordinals, 0 when unknown
+    categories: list[tuple[str, ...]]
+    seq: int  # the newest seq included
+
+
+def rows_since(
+    db: Database,
+    table: Table,
+    payload: ColumnElement[Any],
+    *conditions: ColumnElement[bool],
+    after_seq: int,
+    chunk: int,
+) -> Iterator[tuple[Filing, list[Any]]]:
+    """The rows of table (keyed by paper_id, with a seq column) written after after_seq
+    and meeting conditions, in chunks, oldest writes first: each chunk's filing and its
+    payload values, in the same order."""
+    query = (
+        select(table.c.paper_id, payload, table.c.seq, papers.c.listing_day, papers.c.categories)
+        .join(papers, papers.c.id == table.c.paper_id)
+        .where(table.c.seq > after_seq, *conditions)
+        .order_by(table.c.seq, table.c.paper_id)
+    )
+    with db.engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).execute(query)
+        for rows in result.partitions(chunk):
+            yield _filing(rows), [row[1] for row in rows]
+
+
+def _filing(rows: Sequence[Any]) -> Filing:
+    return Filing(
+        paper_ids=np.fromiter((row[0] for row in rows), np.int64, count=len(rows)),
+        listing_days=np.fromiter((day_ordinal(row[3]) for row in rows), np.int32, len(rows)),
+        categories=[filed_under(row[4]) for row in rows],
+        seq=int(max(row[2] for row in rows)),
+    )
+
+
+def filed_under(categories: Sequence[str] | None) -> tuple[str, ...]:
+    """A paper's categories as kept by the in-memory indexes: interned, since every process
+    holds them for each of its papers and a few hundred names repeat across all of them."""
+    return tuple(sys.intern(category) for category in categories or ())
+
+
+def day_ordinal(day: date | str | None) -> int:
+    if day is None:
+        return 0
+    return (day if isinstance(day, date) else date.fromisoformat(day)).toordinal()
