@@ -1,0 +1,22 @@
+"""Characters that must never reach a page, a feed or a file from text someone else wrote."""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 control characters other than tab and newline, and the bidirectional
+# embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): an override in
+# a title or a comment reverses the text that follows it on the page, which can disguise a
+# link or a file name ("Trojan Source"). Plain marks (U+200E, U+200F) are harmless and kept.
+_UNSAFE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def without_unsafe_controls(text: str) -> str:
+    """text with control and bidirectional-override characters removed (\\r becomes \\n)."""
+    return _UNSAFE_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True when text holds a surrogate code point, which no UTF-8 encoder will write."""
+    return _LONE_SURROGATE_RE.search(text) is not None
