@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from factories import make_paper
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paperwire.citations import (
     bibtex_entry,
@@ -176,6 +178,15 @@ def test_unknown_year_and_primary_category_are_left_out() -> None:
         ("Set $\\{x$", "Set $\\lbrace{}x$"),
         ("Line\nbreak\tand\x00 bell\x07", "Line break and bell"),
         ("Ends with a backslash \\", "Ends with a backslash \\textbackslash{}"),
+        ("x^2 ~ y in text", "x\\textasciicircum{}2 \\textasciitilde{} y in text"),
+        (
+            "Mixed \\{pair} and {pair\\}",
+            (
+                "Mixed \\textbraceleft{}pair\\textbraceright{} and "
+                "\\textbraceleft{}pair\\textbraceright{}"
+            ),
+        ),
+        ("Bidi \u202eevil\u202c and \x1b[31m", "Bidi evil and [31m"),
     ],
 )
 def test_title_is_escaped_for_bibtex_and_keeps_tex_math(title: str, escaped: str) -> None:
@@ -191,6 +202,98 @@ def test_hostile_text_still_makes_a_well_formed_entry() -> None:
     assert '<script>alert("x")</script> \\&' in entry
     assert "$\\mathcal{O}(n^2)$ \\%" in entry
     assert _field(entry, "author") == "Mallory \\textbraceright{} \\textbraceleft{} and Eve\\%"
+
+
+@pytest.mark.parametrize(
+    ("title", "escaped"),
+    [
+        (
+            "Attack via \\input{/etc/passwd} and \\write18{rm -rf ~}",
+            "Attack via \\textbackslash{}input{/etc/passwd} and "
+            "\\textbackslash{}write18{rm -rf \\textasciitilde{}}",
+        ),
+        ("\\immediate\\openout1=x", "\\textbackslash{}immediate\\textbackslash{}openout1=x"),
+        ("$\\input{x}$ in math", "$\\backslash{}input{x}$ in math"),
+        ("\\def\\x{\\catcode`\\@=11}", "\\textbackslash{}def\\x{\\textbackslash{}catcode`\\@=11}"),
+        ("\\csname input\\endcsname", "\\textbackslash{}csname input\\textbackslash{}endcsname"),
+        ("$x^^5cinput$", "$x^{}{}^5cinput$"),  # TeX would read ^^5c as a backslash
+        ("\\in^^70ut", "\\in\\textasciicircum{}\\textasciicircum{}70ut"),
+        (
+            "The $O(n \\log n)$ \\emph{Bound} \\newline",
+            "The $O(n \\log n)$ \\emph{Bound} \\newline",
+        ),
+    ],
+)
+def test_commands_that_reach_files_programs_or_definitions_are_shown_as_text(
+    title: str, escaped: str
+) -> None:
+    entry = bibtex_entry(_cheng(title=title))
+    assert _field(entry, "title") == "{" + escaped + "}"
+
+
+def test_every_field_is_escaped_and_verbatim_fields_hold_no_command() -> None:
+    paper = _cheng(
+        authors=("\\input{a}",),
+        journal_ref="J. \\write18{x} 50%",
+        doi="10.1/{x}\\input^^5c",
+        primary_category="cs.AI}\\def",
+    )
+    entry = bibtex_entry(paper)
+    assert _field(entry, "author") == "\\textbackslash{}input{a}"
+    assert _field(entry, "journal") == "J. \\textbackslash{}write18{x} 50\\%"
+    assert _field(entry, "doi") == "10.1/xinput5c"
+    assert _field(entry, "primaryClass") == "cs.AI\\textbraceright{}\\textbackslash{}def"
+
+
+# Names a hostile title might try: TeX primitives and LaTeX commands that read or write
+# files, run programs, define commands or build command names.
+_DANGEROUS_COMMANDS = frozenset(
+    {"input", "include", "write", "immediate", "openout", "openin", "read", "def", "edef"}
+    | {"gdef", "let", "catcode", "csname", "endcsname", "scantokens", "directlua", "special"}
+    | {"newcommand", "renewcommand", "usepackage", "makeatletter", "end", "ExplSyntaxOn"}
+)
+_TEX_TOKEN_RE = re.compile(r"\\(?:[A-Za-z]+|.)|.", re.DOTALL)
+_TEXTISH = st.sampled_from(
+    (
+        *("\\", "{", "}", "\\{", "\\}", "$", "$$", "%", "#", "&", "_", "^", "^^", "5c", "~"),
+        *("\\input", "input", "\\def", "\\write18", "\\csname", "\\end", "\\catcode", "x"),
+        *("\\makeatletter", "\\newline", "\\ExplSyntaxOn", "\\\\", "\\%", "\\$", " ", "\u202e"),
+    )
+)
+_HOSTILE_TEXT = st.lists(_TEXTISH | st.text(max_size=3)).map("".join) | st.text()
+
+
+def _tex_tokens(value: str) -> list[str]:
+    return _TEX_TOKEN_RE.findall(value)
+
+
+def _tex_groups_balance(value: str) -> bool:
+    """Braces balance as TeX reads them: an escaped brace is a character, not a group."""
+    return _braces_balance("".join(t for t in _tex_tokens(value) if t in ("{", "}")))
+
+
+@settings(database=None, deadline=None, max_examples=300)
+@given(title=_HOSTILE_TEXT, author=_HOSTILE_TEXT, journal=_HOSTILE_TEXT, doi=_HOSTILE_TEXT)
+def test_any_text_makes_an_entry_tex_reads_as_text(
+    title: str, author: str, journal: str, doi: str
+) -> None:
+    paper = _cheng(title=title, authors=(author,), journal_ref=journal, doi=doi)
+    entry = bibtex_entry(paper)
+    assert _braces_balance(entry)  # as BibTeX counts, escaped braces too
+    lines = entry.splitlines()
+    assert lines[0].startswith("@") and lines[-1] == "}"
+    for line in lines[1:-1]:  # one field a line, each braced on its own
+        value = re.fullmatch(r"  \w+ = \{(.*)\},?", line)
+        assert value is not None, line
+        assert _braces_balance(value.group(1)) and _tex_groups_balance(value.group(1))
+        tokens = _tex_tokens(value.group(1))
+        if line.startswith(("  doi", "  url", "  eprint")):  # verbatim: \url must read it
+            assert not re.search(r"[\\{}%#]", value.group(1)), line
+        else:
+            assert not {"%", "#", "&"} & set(tokens), line  # a comment would eat the brace
+        assert not _DANGEROUS_COMMANDS & {t[1:] for t in tokens if t.startswith("\\")}, line
+        assert "^^" not in value.group(1), line
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", line)
 
 
 def test_non_ascii_names_are_kept_in_the_author_field() -> None:

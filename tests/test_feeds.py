@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import locale
+import re
 import sys
 import threading
 from dataclasses import replace
@@ -121,6 +122,24 @@ def test_characters_xml_forbids_are_dropped_and_titles_are_one_line(
     assert entry.title == "Wrapped title with a control"
     assert "Formfeed and escape." in entry.summary
     assert entry.author == "Null Byte"
+
+
+@pytest.mark.parametrize("feed_format", FEED_FORMATS)
+def test_bidi_overrides_and_c1_controls_never_reach_a_feed(feed_format: FeedFormat) -> None:
+    paper = make_paper(
+        title="Safe\u202e fdp.exe",
+        abstract="Next\x85line and \u2066isolated\u2069 text.",
+        authors=("Eve\u202d Override",),
+        comment="c\x9b",
+    )
+    channel = Channel("paperwire: search “\u202ex”", "Matches of \u202ex.", BASE, "/", "/f")
+    document = build_feed(channel, [paper], feed_format).decode()
+    assert not re.search("[\x80-\x9f\u202a-\u202e\u2066-\u2069]", document)
+    parsed = feedparser.parse(document)
+    assert parsed.bozo == 0
+    assert parsed.feed.title == "paperwire: search “x”"
+    assert parsed.entries[0].title == "Safe fdp.exe"
+    assert "Nextline and isolated text." in parsed.entries[0].summary
 
 
 def test_feeds_built_in_parallel_leave_the_process_locale_as_it_was() -> None:

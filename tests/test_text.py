@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import Markup
 
-from paperwire.text import has_lone_surrogate, without_unsafe_controls
+from paperwire.text import has_lone_surrogate, without_unsafe_controls, without_unsafe_controls_in
 
 
 @pytest.mark.parametrize(
@@ -27,3 +28,11 @@ def test_carriage_returns_become_newlines() -> None:
 def test_lone_surrogates_are_detected() -> None:
     assert has_lone_surrogate("bad \ud800 text")
     assert not has_lone_surrogate("fine \U0001f600 text")
+
+
+def test_template_values_are_cleaned_and_markup_stays_markup() -> None:
+    assert without_unsafe_controls_in("a\u202eb") == "ab"
+    cleaned = without_unsafe_controls_in(Markup("<b>a\u202e&amp;b</b>"))
+    assert isinstance(cleaned, Markup) and cleaned == Markup("<b>a&amp;b</b>")
+    assert without_unsafe_controls_in(3) == 3
+    assert without_unsafe_controls_in(None) is None

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from urllib.parse import quote
 
 from paperwire.papers import Paper
+from paperwire.text import without_unsafe_controls
 
 # Up to this many authors are named in a plain citation; longer lists give the first and
 # "et al.".
@@ -39,6 +40,25 @@ _LONE_BRACE = {
     False: {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"},
     True: {"{": r"\lbrace{}", "}": r"\rbrace{}"},
 }
+# One TeX token: a control word (\input), a control symbol (\%, \{), or one character.
+_TEX_TOKEN_RE = re.compile(r"\\(?:[A-Za-z]+|.)|.", re.DOTALL)
+# Commands (case ignored, so some harmless ones too) that read or write files, run
+# programs, define or redefine commands, change how TeX reads characters, build command
+# names, open environments or end the run. Titles are typeset, never programmed: these are
+# shown as text (\textbackslash{}input), all else TeX is kept, as arXiv's export keeps it.
+_UNSAFE_COMMAND_RE = re.compile(
+    r"[a-z]*(?:input|include|file|write|read|open|close|shell|lua|special|csname|scantokens"
+    r"|syntax|makeat)[a-z]*|[a-z]*(?:def|code|mode|package)|(?:future)?let|global|immediate"
+    r"|expandafter|every[a-z]*|pdf[a-z]*|(?:re)?new(?!line$)[a-z]*|provide[a-z]*"
+    r"|declare[a-z]*|documentclass|begin|end|dump|bye|stop|loop",
+    re.IGNORECASE,
+)
+# Characters with a meaning in TeX's text mode, shown as themselves there (kept in math).
+_TEXT_MODE_SYMBOLS = {"^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
+_CARET_PAIR_RE = re.compile(r"\^(?=\^)")
+# A DOI or URL is verbatim to biblatex, but BibTeX styles hand it to \url inside another
+# command, where these cannot pass (the url package's manual): no real DOI holds them.
+_VERBATIM_DROPPED_RE = re.compile(r"[{}\\^%#]")
 _MARKDOWN_SPECIALS = frozenset("\\`*_[]<>&#|~$")
 # What would make a line start a list, a quote or a heading underline in Markdown.
 _MARKDOWN_LINE_START_RE = re.compile(r"^(\d*)([-+=.)])")
@@ -99,11 +119,11 @@ def _bibtex_fields(paper: Paper) -> list[tuple[str, str]]:
         ("author", authors),
         ("journal", _bibtex_text(paper.journal_ref or "")),
         ("year", str(year) if year else ""),
-        ("eprint", paper.arxiv_id),
+        ("eprint", _bibtex_verbatim(paper.arxiv_id)),
         ("archivePrefix", "arXiv"),
-        ("primaryClass", paper.primary_category or ""),
+        ("primaryClass", _bibtex_text(paper.primary_category or "")),
         ("doi", _bibtex_verbatim(paper.doi or "")),
-        ("url", paper.abs_url),
+        ("url", _bibtex_verbatim(paper.abs_url)),
     ]
     return [(name, value) for name, value in fields if value]
 
@@ -119,25 +139,34 @@ def _bibtex_name(name: str) -> str:
 def _bibtex_text(text: str) -> str:
     """text as a braced BibTeX value LaTeX can typeset, with its TeX math kept as written.
 
-    Braces BibTeX cannot pair become brace symbols; %, & and # are escaped everywhere, and
-    _ and a lone $ outside math; control characters are dropped.
+    Braces BibTeX or TeX cannot pair become brace symbols; %, & and # are escaped
+    everywhere, and _, ^, ~ and a lone $ outside math; commands that could reach files,
+    programs or definitions are shown as text (_UNSAFE_COMMAND_RE); control characters are
+    dropped.
     """
     text = _clean(text)
     in_math = _math_mask(text)
-    lone_braces = _unpaired_braces(text)
+    tokens = [match.span() for match in _TEX_TOKEN_RE.finditer(text)]
+    escaped = {end - 1 for start, end in tokens if end - start == 2 and text[start + 1] in "{}"}
+    lone_braces = _unpaired_braces(text, escaped)
     out = []
-    index = 0
-    while index < len(text):
-        escape = text[index] == "\\" and index + 1 < len(text)
-        end = index + 2 if escape else index + 1
+    for start, end in tokens:
         if end - 1 in lone_braces:  # '{', '}', or an escaped '\{' BibTeX still counts
             out.append(_LONE_BRACE[in_math[end - 1]][text[end - 1]])
-        elif escape:
-            out.append(text[index:end])  # a TeX command or escape: kept as written
+        elif end - start > 1:
+            out.append(_bibtex_command(text[start:end], in_math[start]))
         else:
-            out.append(_bibtex_char(text[index], in_math[index]))
-        index = end
-    return "".join(out)
+            out.append(_bibtex_char(text[start], in_math[start]))
+    # TeX reads ^^5c as a backslash (and ^^69 as 'i') before anything else: no two carets
+    # may touch. In math, x^{}{}^y still typesets; a lone ^ outside math is escaped above.
+    return _CARET_PAIR_RE.sub("^{}{}", "".join(out))
+
+
+def _bibtex_command(command: str, in_math: bool) -> str:
+    """A TeX command or escape kept as written, unless it could do more than typeset."""
+    if _UNSAFE_COMMAND_RE.fullmatch(command[1:]):
+        return ("\\backslash{}" if in_math else "\\textbackslash{}") + command[1:]
+    return command
 
 
 def _bibtex_char(char: str, in_math: bool) -> str:
@@ -145,23 +174,32 @@ def _bibtex_char(char: str, in_math: bool) -> str:
         return r"\textbackslash{}"
     if char in "%&#" or (char in "_$" and not in_math):
         return f"\\{char}"
+    if char in _TEXT_MODE_SYMBOLS and not in_math:
+        return _TEXT_MODE_SYMBOLS[char]
     return char
 
 
 def _bibtex_verbatim(text: str) -> str:
-    """A DOI: read verbatim by biblatex, so nothing is escaped; braces cannot be, so go."""
-    return _clean(text).replace("{", "").replace("}", "")
+    """A DOI or URL: read verbatim by biblatex, so nothing is escaped; what could start a
+    command, a group or a comment in a style that is not verbatim goes."""
+    return _VERBATIM_DROPPED_RE.sub("", _clean(text))
 
 
-def _unpaired_braces(text: str) -> set[int]:
-    """Positions of the braces that have no partner, counted as BibTeX counts (\\{ too)."""
+def _unpaired_braces(text: str, escaped: set[int]) -> set[int]:
+    """Positions of the braces without a partner, counted as BibTeX counts (\\{ too).
+
+    A pair of an escaped brace (at a position in escaped) and a bare one is also unpaired:
+    BibTeX sees a group there but TeX does not.
+    """
     opened: list[int] = []
     unpaired: set[int] = set()
     for index, char in enumerate(text):
         if char == "{":
             opened.append(index)
         elif char == "}" and opened:
-            opened.pop()
+            start = opened.pop()
+            if (start in escaped) != (index in escaped):
+                unpaired |= {start, index}
         elif char == "}":
             unpaired.add(index)
     return unpaired | set(opened)
@@ -282,7 +320,7 @@ def _markdown_details(paper: Paper) -> list[tuple[str, str]]:
         ("Listed", _iso_day(paper.listing_day)),
         ("Submitted", _iso_day(paper.published_at)),
         ("Updated", _iso_day(updated) + version if updated else ""),
-        ("Categories", ", ".join(categories)),
+        ("Categories", _markdown_text(", ".join(categories))),
         ("Comment", _markdown_text(paper.comment or "")),
         ("Journal reference", _markdown_text(paper.journal_ref or "")),
         ("DOI", doi_link if doi else ""),
@@ -322,9 +360,9 @@ def _year(paper: Paper) -> int | None:
 
 
 def _clean(text: str) -> str:
-    """Control characters dropped, line breaks and runs of spaces made single spaces."""
-    kept = "".join(c for c in text if c in "\t\n\r" or unicodedata.category(c) != "Cc")
-    return " ".join(kept.split())
+    """Control and bidirectional-override characters dropped, line breaks and runs of
+    spaces made single spaces."""
+    return " ".join(without_unsafe_controls(text).split())
 
 
 def _math_mask(text: str) -> list[bool]:

@@ -15,6 +15,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from paperwire import __version__
 from paperwire.papers import Paper
 from paperwire.ranking.calendar import start_of_listing_day
+from paperwire.text import without_unsafe_controls
 
 FeedFormat = Literal["rss", "atom"]
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom")
@@ -120,4 +121,6 @@ def _abstract_html(abstract: str) -> str:
 
 
 def _text(value: str) -> str:
-    return _NOT_XML_RE.sub("", value)
+    """value as feed text: nothing XML forbids, and no control or bidi-override character,
+    which a feed reader would show as the page would."""
+    return _NOT_XML_RE.sub("", without_unsafe_controls(value))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from markupsafe import Markup
+
 # C0 and C1 control characters other than tab and newline, and the bidirectional
 # embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): an override in
 # a title or a comment reverses the text that follows it on the page, which can disguise a
@@ -15,6 +17,20 @@ _LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 def without_unsafe_controls(text: str) -> str:
     """text with control and bidirectional-override characters removed (\\r becomes \\n)."""
     return _UNSAFE_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def without_unsafe_controls_in(value: object) -> object:
+    """A template value with its text cleaned: Markup stays Markup, other values as given.
+
+    Meant as a Jinja2 environment's finalize hook, which sees every {{ … }} value before
+    autoescaping. Markup has every < and & of its text escaped already, so removing
+    characters from it joins no new tag or entity.
+    """
+    if isinstance(value, Markup):
+        return Markup(without_unsafe_controls(str(value)))
+    if isinstance(value, str):
+        return without_unsafe_controls(value)
+    return value
 
 
 def has_lone_surrogate(text: str) -> bool:

@@ -54,3 +54,15 @@ def test_bodies_are_trimmed_and_bounded() -> None:
         clean_body("   ")
     with pytest.raises(CommentError):
         clean_body("x" * 5_001)
+
+
+def test_bodies_lose_control_and_bidi_override_characters() -> None:
+    assert clean_body("see \u202efdp.exe\u202c\x1b[31m\x00 now\r") == "see fdp.exe[31m now"
+    with pytest.raises(CommentError):
+        clean_body("\u202e\x07 \u2066")
+
+
+def test_character_references_to_overrides_render_as_nothing() -> None:
+    html = render_markdown("a &#x202e; b &#8238; `\u202e` [x](https://a.example) \u2067")
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", html)
+    assert "a  b  <code></code>" in html

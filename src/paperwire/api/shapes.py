@@ -8,6 +8,7 @@ ones cast here; numComments counts visible comments.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from paperwire.papers import Paper
 from paperwire.ranking.calendar import start_of_listing_day
 from paperwire.search.keyword import SearchHit
 from paperwire.storage.votes import PaperStats
+from paperwire.text import without_unsafe_controls
 
 NO_STATS = PaperStats()
 
@@ -32,8 +34,27 @@ def listed_at(day: date | None) -> datetime | None:
     return start_of_listing_day(day) if day else None
 
 
+def readable(paper: Paper) -> Paper:
+    """paper with control and bidi-override characters taken out of its text: a client
+    that puts these fields into a page must not be fooled by a stored override."""
+    return replace(
+        paper,
+        title=without_unsafe_controls(paper.title),
+        abstract=without_unsafe_controls(paper.abstract),
+        authors=tuple(without_unsafe_controls(name) for name in paper.authors),
+        comment=_readable_or_none(paper.comment),
+        doi=_readable_or_none(paper.doi),
+        journal_ref=_readable_or_none(paper.journal_ref),
+    )
+
+
+def _readable_or_none(text: str | None) -> str | None:
+    return without_unsafe_controls(text) if text is not None else None
+
+
 def paper_object(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
     """The flat paper object of GET /api/papers/{id}."""
+    paper = readable(paper)
     return {
         "id": paper.arxiv_id,
         "authors": [{"_id": None, "name": name, "hidden": False} for name in paper.authors],
@@ -63,6 +84,7 @@ def paper_object(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
 
 def daily_item(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
     """One element of GET /api/daily_papers: the paper object wrapped with list fields."""
+    paper = readable(paper)
     inner = paper_object(paper, stats)
     return {
         "paper": inner,
@@ -97,14 +119,15 @@ def search_item(
     paper: Paper, highlighted_title: str, highlighted_summary: str, stats: PaperStats = NO_STATS
 ) -> dict[str, Any]:
     """One element of GET /api/papers/search."""
+    paper = readable(paper)
     inner = paper_object(paper, stats)
     return {
         "paper": inner,
         "title": paper.title,
         "summary": paper.abstract,
         "publishedAt": inner["publishedAt"],
-        "highlightedTitle": highlighted_title,
-        "highlightedSummary": highlighted_summary,
+        "highlightedTitle": without_unsafe_controls(highlighted_title),
+        "highlightedSummary": without_unsafe_controls(highlighted_summary),
         "mediaUrls": [],
         "thumbnail": None,
         "numComments": stats.comments,

@@ -11,6 +11,7 @@ from paperwire.storage import Database
 from paperwire.storage import comments as comment_store
 from paperwire.storage.comments import Comment
 from paperwire.storage.users import User
+from paperwire.text import without_unsafe_controls
 
 MAX_COMMENT_CHARS = 5_000
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr"}
@@ -37,19 +38,22 @@ def render_markdown(body: str) -> str:
     """HTML for a comment: Markdown rendered, then sanitised to a small set of tags.
 
     nh3 (ammonia) removes anything outside the list, keeps only http(s) and mailto links,
-    and marks links rel="nofollow ugc noopener noreferrer".
+    and marks links rel="nofollow ugc noopener noreferrer". Control and bidi-override
+    characters are removed last: Markdown turns a reference such as &#x202e; into one.
     """
-    return nh3.clean(
+    html = nh3.clean(
         _MARKDOWN.render(body),
         tags=ALLOWED_TAGS,
         attributes={"a": {"href", "title"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener noreferrer",
     )
+    return without_unsafe_controls(html)
 
 
 def clean_body(body: str) -> str:
-    text = body.replace("\r\n", "\n").strip()
+    """The body as stored: without control or bidi-override characters, trimmed, bounded."""
+    text = without_unsafe_controls(body).strip()
     if not text:
         raise CommentError("A comment needs some text.")
     if len(text) > MAX_COMMENT_CHARS:

@@ -16,6 +16,7 @@ from paperwire.config import Settings
 from paperwire.digest.model import describe
 from paperwire.digest.tokens import DigestTokens
 from paperwire.ranking.calendar import PeriodKind, period_of
+from paperwire.text import without_unsafe_controls_in
 from paperwire.web import auth
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -30,6 +31,8 @@ class Renderer:
         self.settings = settings
         self.templates = Jinja2Templates(directory=TEMPLATES_DIR)
         env = self.templates.env
+        # Whatever the database holds, no control or bidi-override character reaches a page.
+        env.finalize = without_unsafe_controls_in
         env.filters["preview"] = preview
         env.filters["short_authors"] = short_authors
         env.filters["paragraphs"] = paragraphs
