@@ -127,3 +127,22 @@ def test_smtp_password_is_hidden_in_shown_settings() -> None:
     assert "s3cret" not in str(shown)
     assert "k3y" not in str(shown)
     assert shown["secret_key"] == "<hidden>"
+
+
+@pytest.mark.parametrize(
+    ("mail_from", "base_url", "domain"),
+    [
+        ("paperwire <digest@papers.example.org>", "", "papers.example.org"),
+        ("digest@bücher.example", "", "xn--bcher-kva.example"),
+        ("paperwire", "https://papers.example.org/", "papers.example.org"),
+        ("paperwire <p@[192.0.2.1]>", "", "paperwire.invalid"),
+    ],
+)
+def test_message_ids_are_unique_and_name_the_sender_never_the_machine(
+    mail_from: str, base_url: str, domain: str
+) -> None:
+    settings = _settings(mail_from=mail_from, base_url=base_url)
+    messages = [new_message(settings, to="a@example.org", subject="s") for _ in range(3)]
+    ids = {str(message["Message-ID"]) for message in messages}
+    assert len(ids) == 3 and all(found.endswith(f"@{domain}>") for found in ids)
+    assert all(message["Date"] is not None for message in messages)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import smtplib
 import ssl
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Protocol, TextIO
 from urllib.parse import unquote, urlsplit
 
@@ -21,6 +25,12 @@ from paperwire.config import Settings
 
 log = logging.getLogger(__name__)
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+# Headers given as plain ASCII (set_raw) go out as they are. The default policy refolds a
+# line over 78 characters, and a URL has no space to fold at, so it would turn
+# `List-Unsubscribe: <https://…>` into RFC 2047 words that no mail provider reads as a URL
+# (RFC 2369 wants the URL itself; RFC 5322 allows lines up to 998 characters).
+MAIL_POLICY = policy.default.clone(refold_source="none")
+_HOST_NAME_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 class MailError(Exception):
@@ -170,13 +180,41 @@ def mailer_from_settings(settings: Settings) -> Mailer:
     return SmtpMailer(SmtpTarget.from_url(url), timeout_seconds=settings.smtp_timeout_seconds)
 
 
-def new_message(settings: Settings, *, to: str, subject: str) -> EmailMessage:
-    """An empty message from the configured sender, to fill with set_content/add_alternative."""
-    message = EmailMessage()
+def new_message(
+    settings: Settings, *, to: str, subject: str, message_id: str | None = None
+) -> EmailMessage:
+    """An empty message from the configured sender, to fill with set_content/add_alternative.
+
+    Every message gets a Date and a Message-ID (a unique one unless message_id is given):
+    mail providers score messages without them as spam.
+    """
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
+    # Plain ASCII both: set_raw skips the header parser (see docs/performance.md).
+    message.set_raw("Date", format_datetime(datetime.now(UTC)))
+    message.set_raw("Message-ID", message_id or make_msgid(domain=message_id_domain(settings)))
     return message
+
+
+def message_id_domain(settings: Settings) -> str:
+    """The sender's domain, else the public host: never the machine's own host name, which
+    make_msgid would otherwise look up and put in every message."""
+    _, at, sender_domain = parseaddr(settings.mail_from)[1].rpartition("@")
+    for domain in (sender_domain if at else "", urlsplit(settings.base_url).hostname or ""):
+        if found := _ascii_domain(domain):
+            return found
+    return "paperwire.invalid"
+
+
+def _ascii_domain(domain: str) -> str:
+    """domain as ASCII (IDNA), or "" when it is not a plain host name."""
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+    return ascii_domain if _HOST_NAME_RE.fullmatch(ascii_domain) else ""
 
 
 def _classified(error: BaseException) -> MailError:

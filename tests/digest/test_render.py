@@ -49,7 +49,8 @@ def test_links_are_absolute_and_signed(tmp_path: Path) -> None:
     )
     assert renderer.tokens.read_view(links.view.split("token=")[1]) == (3, 7)
     message = renderer.digest_message(digest, delivery_id=3)
-    assert message["Message-ID"] == "<digest.3.20240408@papers.example.org>"
+    assert message.get_all("Message-ID") == ["<digest.3.20240408@papers.example.org>"]
+    assert len(message.get_all("Date", [])) == 1
     assert message["Subject"] == "paperwire: 1 paper trending for Mon, 8 April 2024"
 
 
@@ -58,3 +59,15 @@ def test_the_browser_view_has_no_view_link_of_its_own(tmp_path: Path) -> None:
     digest = _digest("A paper")
     html = renderer.digest_html(digest, renderer.links(digest, 3), in_browser=True)
     assert "View in your browser" not in html and "Unsubscribe" in html
+
+
+def test_control_and_override_characters_never_reach_a_digest(tmp_path: Path) -> None:
+    message = _renderer(tmp_path).digest_message(
+        _digest("Unsafe\u202e fdp.exe\x1b[31m title"), delivery_id=3
+    )
+    for kind in ("html", "plain"):
+        part = message.get_body((kind,))
+        assert part is not None
+        content = part.get_content()
+        assert "Unsafe fdp.exe[31m title" in content
+        assert "\u202e" not in content and "\x1b" not in content
