@@ -70,3 +70,12 @@ def test_database_url_can_come_from_a_secret_file(tmp_path: Path) -> None:
 def test_unreadable_secret_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="cannot read"):
         Settings(database_url_file=tmp_path / "missing", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("name", ["database_url_file", "smtp_url_file"])
+def test_an_empty_url_file_is_a_clear_error_not_the_default(tmp_path: Path, name: str) -> None:
+    # An empty database URL would silently mean the local SQLite file.
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    with pytest.raises(ValidationError, match="is empty"):
+        Settings(**{name: empty}, _env_file=None)  # type: ignore[arg-type]

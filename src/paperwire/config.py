@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SQLITE_FILE_NAME = "paperwire.sqlite3"
@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PAPERWIRE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
+    # The secrets whose value was read from their *_FILE, so messages can name the file.
+    _secrets_read_from_files: set[str] = PrivateAttr(default_factory=set)
 
     data_dir: Path = Field(
         default=Path("paperwire-data"),
@@ -50,6 +52,11 @@ class Settings(BaseSettings):
         description="Public URL of this instance, used in citation meta tags; "
         "empty: taken from each request.",
     )
+    allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated host names the site answers to ('*': any); empty: "
+        "any when PAPERWIRE_BASE_URL is set, else loopback and PAPERWIRE_HOST.",
+    )
     page_cache_entries: int = Field(
         default=256,
         ge=0,
@@ -81,7 +88,13 @@ class Settings(BaseSettings):
         description="E-mail address or URL put in the User-Agent so arXiv can reach you.",
     )
     arxiv_timeout_seconds: float = Field(
-        default=60.0, gt=0, le=600, description="How long one request to arXiv may take."
+        default=60.0, gt=0, le=600, description="Longest silence while talking to arXiv."
+    )
+    arxiv_deadline_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="Longest one request to arXiv may take, from connecting to its last byte.",
     )
     arxiv_max_attempts: int = Field(
         default=6, ge=1, le=20, description="Tries per request before a harvest stops."
@@ -208,7 +221,8 @@ class Settings(BaseSettings):
         default=10,
         ge=0,
         le=1_000_000,
-        description="Log-in and reset attempts per client address per minute; 0: no limit.",
+        description="Log-in and reset attempts per client address, and failed log-ins per "
+        "name typed, per minute; 0: no limit.",
     )
     vote_limit_per_minute: int = Field(
         default=60, ge=0, le=1_000_000, description="Votes per user per minute; 0: no limit."
@@ -261,8 +275,21 @@ class Settings(BaseSettings):
         for name in ("database_url", "secret_key", "smtp_url"):
             path: Path | None = getattr(self, f"{name}_file")
             if path is not None and not _is_set(getattr(self, name)):
-                setattr(self, name, SecretStr(_read_secret(path)))
+                secret = _read_secret(path)
+                if not secret and name != "secret_key":  # signing.py explains that one
+                    # An empty URL would quietly mean the default: a local SQLite file,
+                    # or no mail at all.
+                    raise ValueError(f"{path} is empty")
+                setattr(self, name, SecretStr(secret))
+                self._secrets_read_from_files.add(name)
         return self
+
+    def secret_origin(self, name: str) -> str | None:
+        """Where a secret was given, for messages: 'PAPERWIRE_X', 'PAPERWIRE_X_FILE (path)'
+        (even when that file is empty), or None when it was not given."""
+        if name in self._secrets_read_from_files:
+            return f"PAPERWIRE_{name.upper()}_FILE ({getattr(self, f'{name}_file')})"
+        return f"PAPERWIRE_{name.upper()}" if _is_set(getattr(self, name)) else None
 
     def effective_url_is_set(self) -> bool:
         return _is_set(self.database_url)

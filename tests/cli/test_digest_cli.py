@@ -144,3 +144,14 @@ def test_send_loop_stops_cleanly_on_sigterm(env: Path, tmp_path: Path, smtp: Smt
     assert process.returncode == 0, err
     assert "planned 1, sent 1" in out
     assert len(smtp.handler.to("ada@example.org")) == 1
+
+
+def test_a_short_secret_key_is_a_one_line_error_not_a_traceback(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _import(tmp_path, "ada@example.org,daily\n")
+    monkeypatch.setenv("PAPERWIRE_SECRET_KEY", "short")
+    code, _, err = run("digest", "preview", "ada@example.org")
+    assert code == 1
+    assert err.startswith("Error: PAPERWIRE_SECRET_KEY is too short")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1

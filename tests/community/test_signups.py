@@ -58,7 +58,8 @@ def test_a_new_address_gets_a_link_that_creates_the_account_once(
 
 def test_tokens_of_another_key_or_garbage_are_refused(db: Database, tmp_path: Path) -> None:
     pending = signups.PendingAccount("carol", "carol@example.org", accounts.hash_password("x"))
-    ours, theirs = _settings(tmp_path, secret_key="one"), _settings(tmp_path, secret_key="two")
+    ours = _settings(tmp_path, secret_key="one key that is long enough to sign")
+    theirs = _settings(tmp_path, secret_key="another key that is long enough too")
     assert signups.pending_account(ours, signups.confirm_token(theirs, pending)) is None
     assert signups.pending_account(ours, signups.confirm_token(ours, pending)) == pending
     with pytest.raises(AccountError, match="expired or is not valid"):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
+from crowds import all_at_once, crowd
 from factories import PASSWORD
 from itsdangerous import TimestampSigner
 from personas import CONFIRM_SUBJECT, Persona, community_server, mails_to, people
@@ -75,6 +77,36 @@ def test_confirmation_link_creates_the_account_once(url: str, db: Database) -> N
             "/signup/confirm", {"token": path.split("token=")[1]}, token=mallory.csrf(path)
         )
         assert again.status_code == 400 and "already used" in again.text
+
+
+def test_a_confirmation_link_pressed_eight_times_at_once_makes_one_account(
+    url: str, db: Database
+) -> None:
+    with people(url, "bob") as (bob,), crowd(url, "bob", 8) as tabs:
+        _sign_up_as(bob, "bob", bob.email)
+        path = bob.confirm_path()
+        token = httpx.URL(path).params["token"]
+        csrf = [tab.csrf(path) for tab in tabs]
+        responses = all_at_once(
+            [
+                partial(tab.post, "/signup/confirm", {"token": token}, token=c)
+                for tab, c in zip(tabs, csrf, strict=True)
+            ]
+        )
+        codes = [response.status_code for response in responses]
+        assert codes.count(303) == 1 and set(codes) == {303, 400}, codes
+        assert user_store.user_by_name(db, "bob") is not None
+
+
+def test_control_and_bidirectional_characters_never_reach_the_account(
+    url: str, db: Database
+) -> None:
+    with people(url, "grace") as (grace,):
+        typed = "gr\u202eace@exa\x07mple.org"  # an override would show the address reversed
+        assert _sign_up_as(grace, "gr\u2066ace\x00", typed).status_code == 200
+        assert grace.confirm(grace.confirm_path()).status_code == 303  # mailed to the clean one
+        stored = user_store.user_by_name(db, "grace")
+        assert stored is not None and stored.email == "grace@example.org"
 
 
 def test_opening_the_link_alone_creates_nothing(url: str, db: Database) -> None:

@@ -16,14 +16,26 @@ from paperwire.cli import (
     digest_cmd,
     embed_cmd,
     ingest_cmd,
+    papers_cmd,
     search_cmd,
     serve_cmd,
     users_cmd,
 )
 from paperwire.config import Settings
+from paperwire.signing import SecretKeyError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group, turning errors any command can meet into one-line messages."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SecretKeyError as error:  # signing digest links, reset links, sessions
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="paperwire")
 @click.pass_context
 def cli(context: click.Context) -> None:
@@ -54,6 +66,7 @@ cli.add_command(embed_cmd.embed)
 cli.add_command(digest_cmd.digest)
 cli.add_command(digest_cmd.subscribers)
 cli.add_command(users_cmd.users)
+cli.add_command(papers_cmd.papers)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Rate limits on community actions (sign-up, log-in, votes, comments, submissions,
-digest settings) and on searches from the pages."""
+digest settings), on failed log-ins per account, and on searches from the pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from limits.strategies import MovingWindowRateLimiter
 
 from paperwire.config import Settings
 
-Action = Literal["signup", "login", "vote", "comment", "submission", "digest", "search"]
+Action = Literal[
+    "signup", "login", "failed-login", "vote", "comment", "submission", "digest", "search"
+]
 
 
 class ActionLimits:
@@ -22,6 +24,8 @@ class ActionLimits:
         configured: dict[Action, RateLimitItem | None] = {
             "signup": _item(RateLimitItemPerHour, settings.signup_limit_per_hour),
             "login": _item(RateLimitItemPerMinute, settings.login_limit_per_minute),
+            # Keyed by account, whichever addresses the guesses come from.
+            "failed-login": _item(RateLimitItemPerMinute, settings.login_limit_per_minute),
             "vote": _item(RateLimitItemPerMinute, settings.vote_limit_per_minute),
             "comment": _item(RateLimitItemPerHour, settings.comment_limit_per_hour),
             "submission": _item(RateLimitItemPerDay, settings.submission_limit_per_day),
@@ -36,6 +40,16 @@ class ActionLimits:
         item = self.items[action]
         if item is None or self.limiter.hit(item, action, key):
             return None
+        return self._seconds_until_free(item, action, key)
+
+    def retry_after(self, action: Action, key: str) -> int | None:
+        """Without counting: None when one more attempt is allowed, else the seconds until."""
+        item = self.items[action]
+        if item is None or self.limiter.test(item, action, key):
+            return None
+        return self._seconds_until_free(item, action, key)
+
+    def _seconds_until_free(self, item: RateLimitItem, action: Action, key: str) -> int:
         reset_at, _remaining = self.limiter.get_window_stats(item, action, key)
         return max(1, int(reset_at - time.time()) + 1)
 

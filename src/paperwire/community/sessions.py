@@ -1,10 +1,12 @@
-"""Session and CSRF tokens: signed, expiring, and void after a password change."""
+"""Sessions and CSRF tokens: a signed cookie naming a stored session, which log-out ends."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from itsdangerous import BadSignature
 
@@ -17,28 +19,44 @@ from paperwire.storage.users import User
 _SESSION_PURPOSE = "session"
 _CSRF_PURPOSE = "csrf"
 _NONCE_BYTES = 16
+_SESSION_ID_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
 class Session:
     """What a session cookie carries: a random nonce (which CSRF tokens are bound to) and,
-    once logged in, the user and the password epoch it was issued for."""
+    once logged in, the random id of a stored session (the store keeps only its hash)."""
 
     nonce: str
-    user_id: int | None = None
-    epoch: int = 0
+    session_id: str | None = None
 
 
-def new_session(user: User | None = None) -> Session:
-    """A fresh nonce: issued on every log-in and log-out, so no token outlives either."""
-    nonce = secrets.token_urlsafe(_NONCE_BYTES)
-    if user is None:
-        return Session(nonce)
-    return Session(nonce, user.id, user.session_epoch)
+def new_session() -> Session:
+    """An anonymous session: a fresh nonce, nothing stored, nothing read per request."""
+    return Session(secrets.token_urlsafe(_NONCE_BYTES))
+
+
+def log_in_session(db: Database, settings: Settings, user: User) -> Session:
+    """A stored session of user, lasting PAPERWIRE_SESSION_DAYS, with a fresh nonce."""
+    session_id = secrets.token_urlsafe(_SESSION_ID_BYTES)
+    expires_at = datetime.now(UTC) + timedelta(days=settings.session_days)
+    user_store.insert_session(db, _id_hash(session_id), user.id, expires_at)
+    return Session(secrets.token_urlsafe(_NONCE_BYTES), session_id)
+
+
+def end_session(db: Database, session: Session) -> None:
+    """Log out: the stored session is gone, so a copy of the cookie logs nobody in."""
+    if session.session_id is not None:
+        user_store.delete_session(db, _id_hash(session.session_id))
+
+
+def end_all_sessions(db: Database, user_id: int) -> int:
+    """Log an account out everywhere; how many sessions ended."""
+    return user_store.delete_sessions_of(db, user_id)
 
 
 def encode_session(settings: Settings, session: Session) -> str:
-    payload = {"n": session.nonce, "u": session.user_id, "e": session.epoch}
+    payload = {"n": session.nonce, "s": session.session_id}
     return str(signer(settings, _SESSION_PURPOSE).dumps(payload))
 
 
@@ -48,22 +66,18 @@ def decode_session(settings: Settings, token: str) -> Session | None:
         data = signer(settings, _SESSION_PURPOSE).loads(
             token, max_age=settings.session_days * 86_400
         )
-        user_id = data["u"]
-        return Session(
-            str(data["n"]), int(user_id) if user_id is not None else None, int(data["e"])
-        )
-    except (BadSignature, KeyError, TypeError, ValueError):
+        session_id = data.get("s")
+        return Session(str(data["n"]), session_id if isinstance(session_id, str) else None)
+    except (BadSignature, AttributeError, KeyError, TypeError, ValueError):
         return None
 
 
 def session_user(db: Database, session: Session) -> User | None:
-    """The logged-in user, unless the password changed since the session was issued."""
-    if session.user_id is None:
+    """The logged-in user, while the stored session lives (not logged out, not expired,
+    no password change since)."""
+    if session.session_id is None:
         return None
-    user = user_store.user_by_id(db, session.user_id)
-    if user is None or user.session_epoch != session.epoch:
-        return None
-    return user
+    return user_store.user_of_session(db, _id_hash(session.session_id))
 
 
 def csrf_token(settings: Settings, session: Session) -> str:
@@ -77,3 +91,9 @@ def csrf_matches(settings: Settings, session: Session, token: str) -> bool:
     except BadSignature:
         return False
     return isinstance(nonce, str) and hmac.compare_digest(nonce, session.nonce)
+
+
+def _id_hash(session_id: str) -> str:
+    # The id has 256 random bits: a plain SHA-256 cannot be reversed or guessed, so no
+    # slow hash is needed and the per-request lookup stays one indexed read.
+    return hashlib.sha256(session_id.encode("ascii", "replace")).hexdigest()

@@ -15,6 +15,8 @@ from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
 from paperwire.storage import submissions as submission_store
 from paperwire.storage.users import User
+from paperwire.storage.votes import UnknownPaper
+from paperwire.text import without_unsafe_controls
 
 Fetch = Callable[[str], Paper | None]
 _SUBMIT_ATTEMPTS = 2  # a reader is waiting: no long backoff
@@ -31,6 +33,9 @@ def arxiv_fetcher(settings: Settings) -> Fetch:
         update={
             "arxiv_max_attempts": min(settings.arxiv_max_attempts, _SUBMIT_ATTEMPTS),
             "arxiv_timeout_seconds": min(settings.arxiv_timeout_seconds, _SUBMIT_TIMEOUT_SECONDS),
+            # A reader is waiting: a server trickling its answer may not hold the request
+            # longer than the per-read limit would let a silent one.
+            "arxiv_deadline_seconds": min(settings.arxiv_deadline_seconds, _SUBMIT_TIMEOUT_SECONDS),
         }
     )
 
@@ -45,8 +50,8 @@ def arxiv_fetcher(settings: Settings) -> Fetch:
 
 def submit_paper(db: Database, settings: Settings, user: User, text: str, fetch: Fetch) -> Paper:
     """Put a recent paper on the current day's list as submitted by user."""
-    try:
-        arxiv_id, _version = parse_arxiv_id(text)
+    try:  # an id pasted with an invisible control or bidi character is still that id
+        arxiv_id, _version = parse_arxiv_id(without_unsafe_controls(text))
     except InvalidArxivId:
         raise SubmissionError(
             "Give an arXiv id such as 2404.02905 or its URL, https://arxiv.org/abs/2404.02905."
@@ -58,7 +63,11 @@ def submit_paper(db: Database, settings: Settings, user: User, text: str, fetch:
     _check_recent(paper, settings.submission_max_age_days)
     if stored is None:  # only a paper that qualifies is added to the database
         paper_store.upsert_papers(db, [paper])
-    if not submission_store.add_submission(db, user.id, arxiv_id, today):
+    try:
+        added = submission_store.add_submission(db, user.id, arxiv_id, today)
+    except UnknownPaper:  # stored, but hidden by the operators
+        raise SubmissionError(f"arXiv:{arxiv_id} cannot be submitted here.") from None
+    if not added:
         raise SubmissionError(
             f"Thank you, but arXiv:{arxiv_id} was already submitted: it is on the list."
         )

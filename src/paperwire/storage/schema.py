@@ -55,6 +55,11 @@ papers = Table(
     Column("imported_upvotes", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("modified_at", DateTime(timezone=True), nullable=False),
+    # Set by `paperwire papers hide` (migration 0012): the paper stays stored, so that a
+    # harvest merges into it instead of adding it again, but no reader sees it.
+    Column("hidden_at", DateTime(timezone=True)),
+    Column("hidden_reason", Text),
+    Index("ix_papers_hidden_at", "hidden_at"),
     # Covers the list order, so a page is picked from index entries alone and only the
     # papers shown are read in full.
     Index("ix_papers_listing_rank", "listing_day", "imported_upvotes", "published_at", "arxiv_id"),
@@ -119,7 +124,7 @@ paper_terms = Table(
 
 # Community (migration 0006). Accounts: usernames and e-mail addresses are unique without
 # regard to case through their *_key columns; session_epoch grows on every password change,
-# which ends every session signed with an older epoch.
+# which voids every reset link naming an older epoch (sessions live in `sessions`).
 users = Table(
     "users",
     metadata,
@@ -132,6 +137,20 @@ users = Table(
     Column("is_admin", Boolean, nullable=False, server_default=false()),
     Column("session_epoch", Integer, nullable=False, server_default="0"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per logged-in session (migration 0011): the cookie carries a random session id,
+# the table only its SHA-256, so a copy of the table logs nobody in. Deleting the row ends
+# the session (log-out, password change, "log out everywhere"), even for a copied cookie.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
+    Index("ix_sessions_expires_at", "expires_at"),
 )
 
 # One row per upvote: a user upvotes a paper at most once.

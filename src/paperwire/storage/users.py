@@ -1,4 +1,4 @@
-"""Account rows: create, look up by id, name or e-mail, and change a password."""
+"""Account rows: create, look up by id, name or e-mail, change a password; their sessions."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperwire.storage.database import Database
-from paperwire.storage.schema import users
+from paperwire.storage.schema import sessions, users
 
 _USER_COLUMNS = [
     users.c.id,
@@ -36,7 +36,7 @@ class User:
     username: str
     email: str
     is_admin: bool
-    session_epoch: int  # grows on each password change; older sessions stop working
+    session_epoch: int  # grows on each password change; older reset links stop working
     created_at: datetime
 
 
@@ -106,16 +106,71 @@ def password_hash_of(db: Database, user_id: int) -> str | None:
     return None if found is None else str(found)
 
 
-def set_password_hash(db: Database, user_id: int, password_hash: str) -> User | None:
-    """Store a new hash and end every session and reset link issued before."""
+def set_password_hash(
+    db: Database, user_id: int, password_hash: str, *, epoch: int | None = None
+) -> User | None:
+    """Store a new hash, end every session and reset link issued before; None when the
+    account is gone or, with epoch, when its password changed since that epoch was read.
+
+    The epoch condition and the new hash are one UPDATE, so that of several requests
+    carrying the same reset link exactly one changes the password.
+    """
+    condition = users.c.id == user_id
+    if epoch is not None:
+        condition &= users.c.session_epoch == epoch
     statement = (
         update(users)
-        .where(users.c.id == user_id)
+        .where(condition)
         .values(password_hash=password_hash, session_epoch=users.c.session_epoch + 1)
     )
     with db.write() as connection:
-        connection.execute(statement)
+        if connection.execute(statement).rowcount != 1:
+            return None
+        connection.execute(delete(sessions).where(sessions.c.user_id == user_id))
     return user_by_id(db, user_id)
+
+
+def insert_session(db: Database, id_hash: str, user_id: int, expires_at: datetime) -> None:
+    """Store a new session, and drop every expired one on the way (an indexed range)."""
+    now = datetime.now(UTC)
+    with db.write() as connection:
+        connection.execute(delete(sessions).where(sessions.c.expires_at <= now))
+        connection.execute(
+            sessions.insert().values(
+                id_hash=id_hash, user_id=user_id, created_at=now, expires_at=expires_at
+            )
+        )
+
+
+def user_of_session(db: Database, id_hash: str) -> User | None:
+    """The account a live session belongs to: one indexed lookup, made on each request
+    of a logged-in reader (anonymous readers make none)."""
+    query = (
+        select(*_USER_COLUMNS)
+        .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+        .where(sessions.c.id_hash == id_hash, sessions.c.expires_at > datetime.now(UTC))
+    )
+    with db.engine.connect() as connection:
+        row = connection.execute(query).first()
+    return None if row is None else _user(row)
+
+
+def delete_session(db: Database, id_hash: str) -> None:
+    with db.write() as connection:
+        connection.execute(delete(sessions).where(sessions.c.id_hash == id_hash))
+
+
+def delete_sessions_of(db: Database, user_id: int) -> int:
+    """End every session of an account; how many there were."""
+    with db.write() as connection:
+        result = connection.execute(delete(sessions).where(sessions.c.user_id == user_id))
+    return int(result.rowcount)
+
+
+def count_sessions(db: Database, user_id: int) -> int:
+    query = select(func.count()).select_from(sessions).where(sessions.c.user_id == user_id)
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
 
 
 def count_users(db: Database) -> int:

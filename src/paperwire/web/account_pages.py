@@ -1,16 +1,19 @@
-"""Account pages: sign up, log in and out, change or reset a password, a user's page."""
+"""Account pages: sign up, log in and out (here or everywhere), change or reset a password,
+a user's page."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperwire.community import accounts, signups
-from paperwire.community.accounts import AccountError, NewAccount
+from paperwire.community import accounts, sessions, signups
+from paperwire.community.accounts import AccountError, NewAccount, TryLater
+from paperwire.community.ratelimits import ActionLimits
 from paperwire.mail import Mailer, MailError
 from paperwire.storage import papers as paper_store
 from paperwire.storage import submissions as submission_store
@@ -61,9 +64,7 @@ def signup(request: Request, form: Form, background: BackgroundTasks) -> Respons
     """The same page, as fast, whether or not an account uses the address: the lookup, the
     hashing and the e-mail (a link to confirm, or a notice to the owner) come after it."""
     auth.check_limit(request, "signup")
-    account = NewAccount(
-        form.get("username").strip(), form.get("email").strip(), form.get("password")
-    )
+    account = accounts.new_account(form.get("username"), form.get("email"), form.get("password"))
     try:
         signups.check_sign_up(database(request), account)
     except AccountError as error:
@@ -94,7 +95,7 @@ def _mail(request: Request, what: str, send: Callable[[Mailer], None]) -> None:
     mailer: Mailer = request.app.state.new_mailer()
     try:
         send(mailer)
-    except MailError as error:
+    except (MailError, TryLater) as error:
         log.error("%s e-mail not sent: %s", what, error)
     finally:
         mailer.close()
@@ -132,7 +133,10 @@ def login_page(request: Request) -> HTMLResponse:
 @router.post("/login")
 def login(request: Request, form: Form) -> Response:
     auth.check_limit(request, "login")
-    user = accounts.log_in(database(request), form.get("login").strip(), form.get("password"))
+    with _answered_later():
+        user = accounts.log_in(
+            database(request), form.get("login"), form.get("password"), _limits(request)
+        )
     if user is None:
         context = {
             "error": "That name or e-mail address and password do not match an account.",
@@ -148,6 +152,14 @@ def logout(request: Request, _form: Form) -> Response:
     return logged_in(request, None, "/")
 
 
+@router.post("/account/logout-everywhere")
+def logout_everywhere(request: Request, _form: Form) -> Response:
+    """End every session of the account, this one and any copied cookie included."""
+    user = auth.require_user(request)
+    sessions.end_all_sessions(database(request), user.id)
+    return logged_in(request, None, "/")
+
+
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request) -> HTMLResponse:
     user = auth.require_user(request)
@@ -159,9 +171,10 @@ def change_password(request: Request, form: Form) -> Response:
     user = auth.require_user(request)
     auth.check_limit(request, "login")
     try:
-        changed = accounts.change_password(
-            database(request), user, form.get("current"), form.get("password")
-        )
+        with _answered_later():
+            changed = accounts.change_password(
+                database(request), user, form.get("current"), form.get("password"), _limits(request)
+            )
     except AccountError as error:
         return form_page(
             request, "account.html", account_digest(request, user) | {"error": str(error)}, 400
@@ -214,12 +227,30 @@ def reset_page(request: Request, token: Annotated[str, Path(max_length=512)]) ->
 def reset(request: Request, token: Annotated[str, Path(max_length=512)], form: Form) -> Response:
     auth.check_limit(request, "login")
     try:
-        user = accounts.reset_password(
-            database(request), settings(request), token, form.get("password")
-        )
+        with _answered_later():
+            user = accounts.reset_password(
+                database(request), settings(request), token, form.get("password")
+            )
     except AccountError as error:
         return form_page(request, "reset.html", {"token": token, "error": str(error)}, 400)
     return logged_in(request, user, "/")
+
+
+def _limits(request: Request) -> ActionLimits:
+    limits: ActionLimits = request.app.state.action_limits
+    return limits
+
+
+@contextmanager
+def _answered_later() -> Iterator[None]:
+    """Turn TryLater (too many attempts, or too busy hashing) into 429 or 503 with
+    Retry-After."""
+    try:
+        yield
+    except TryLater as error:
+        raise HTTPException(
+            error.status, str(error), headers={"Retry-After": str(error.retry_after)}
+        ) from None
 
 
 @router.get("/users/{username}", response_class=HTMLResponse)

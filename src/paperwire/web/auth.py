@@ -60,7 +60,8 @@ def current_session(request: Request) -> Session | None:
 
 
 def current_user(request: Request) -> User | None:
-    """The logged-in user of this request, or None (anonymous, expired, password changed)."""
+    """The logged-in user of this request, or None (anonymous, logged out, expired, password
+    changed): one indexed lookup for a logged-in session, none for anonymous ones."""
     found = getattr(request.state, "user", _UNSET)
     if found is _UNSET:
         session = current_session(request)
@@ -88,9 +89,16 @@ def csrf_token(request: Request, *, create: bool = False) -> str | None:
 
 
 def start_session(request: Request, user: User | None) -> None:
-    """Log in (or out, with None): a new session and nonce, so old CSRF tokens die too.
+    """Log in (or out, with None): this browser's stored session ends and a new one, with
+    a new nonce, begins, so neither a copy of the old cookie nor an old CSRF token works.
     The cookie is set by save_new_session on the response (pages do it themselves)."""
-    session = sessions.new_session(user)
+    db = database(request)
+    previous = current_session(request)
+    if previous is not None:
+        sessions.end_session(db, previous)
+    session = (
+        sessions.log_in_session(db, settings(request), user) if user else sessions.new_session()
+    )
     request.state.session, request.state.user = session, user
     request.state.session_to_set = session
 
