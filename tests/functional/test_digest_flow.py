@@ -204,7 +204,7 @@ def test_confirmation_links_never_follow_a_forged_host_header(flow: Flow) -> Non
     token = flow.form_token()
     data = {"email": "hostvictim@example.org", "form_token": token}
     forged = flow.post("/digest/subscribe", data, Host="evil.example", Origin="http://evil.example")
-    assert forged.status_code == 503
+    assert forged.status_code == 400  # a host this site does not answer to
     assert flow.smtp.handler.to("hostvictim@example.org") == []
     assert flow.subscribe("hostvictim@example.org").status_code == 200
     assert all(

@@ -82,7 +82,6 @@ def test_hostile_paper_exports_escaped_text_and_no_html(site: Site) -> None:
         "/papers/2401.99999.bib",
         "/papers/2401.99999.md",
         "/papers/not-an-id.bib",
-        "/papers/2401.00974v1.bib",
         "/papers/hep-th/0000000.md",
         "/papers/.bib",
         "/papers/date/2026-02-30.bib",

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from pydantic import BaseModel
 
 API_PREFIX = "/api/"
 
@@ -22,6 +23,28 @@ def is_api_request(request: Request) -> bool:
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
     """The one shape of every API error: {"error": message, "status": code, ...}."""
     return JSONResponse({"error": message, "status": status} | extra, status_code=status)
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every API error, as OpenAPI documents it."""
+
+    error: str
+    status: int
+    fields: list[str] | None = None  # 422: one "parameter: problem" line each
+
+
+_ERROR_MEANINGS = {
+    404: "No such paper, or no such day, week or month",
+    422: "Invalid parameters; `fields` names each problem",
+    429: "Too many requests from this address; see Retry-After",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, each with the one error shape."""
+    return {
+        status: {"model": ErrorBody, "description": _ERROR_MEANINGS[status]} for status in statuses
+    }
 
 
 def json_bytes(payload: Any) -> bytes:

@@ -11,13 +11,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 
-from paperwire.api.http import RateLimit, json_bytes
+from paperwire.api.http import RateLimit, error_responses, json_bytes
 from paperwire.api.shapes import NO_STATS, daily_item, paper_object, search_items
 from paperwire.config import Settings
-from paperwire.papers import Paper, is_arxiv_id
+from paperwire.papers import Paper
 from paperwire.ranking import listings
 from paperwire.ranking.calendar import (
+    DAY_PATTERN,
+    MONTH_PATTERN,
+    WEEK_PATTERN,
     InvalidPeriod,
+    NoSuchPeriod,
     Period,
     PeriodKind,
     newest_listing_day,
@@ -25,7 +29,7 @@ from paperwire.ranking.calendar import (
     period_of,
 )
 from paperwire.search.engine import MAX_SIMILAR, SearchMode
-from paperwire.search.keyword import InvalidQuery
+from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
 from paperwire.storage import trending as trending_store
@@ -33,7 +37,16 @@ from paperwire.storage import votes as vote_store
 from paperwire.storage.embeddings import embeddings_seq
 from paperwire.storage.votes import PaperStats
 from paperwire.web.http_cache import cached_body, conditional_response
-from paperwire.web.views import database, search_filter, searcher
+from paperwire.web.views import (
+    CATEGORY_RE,
+    IsoDay,
+    base_url,
+    canonical_id,
+    database,
+    search_filter,
+    search_limit,
+    searcher,
+)
 
 MAX_API_PAGE = 10_000
 
@@ -43,7 +56,15 @@ def _rate_limit(request: Request) -> None:
     limit.check(request)
 
 
-router = APIRouter(prefix="/api", tags=["papers"], dependencies=[Depends(_rate_limit)])
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the ETag or Last-Modified the client sent is current"}
+}
+router = APIRouter(
+    prefix="/api",
+    tags=["papers"],
+    dependencies=[Depends(_rate_limit)],
+    responses=_NOT_MODIFIED | error_responses(422, 429),
+)
 Limit = Annotated[int, Query(ge=1, le=100, description="Results per page (1-100)")]
 
 
@@ -53,20 +74,26 @@ def _respond(request: Request, build: Callable[[], Any], *key: Hashable) -> Resp
     return conditional_response(request, body, "application/json", change.changed_at)
 
 
-@router.get("/daily_papers", summary="Papers of a day, week or month (Hugging Face compatible)")
+@router.get(
+    "/daily_papers",
+    summary="Papers of a day, week or month (Hugging Face compatible)",
+    responses=error_responses(404),
+)
 def daily_papers(
     request: Request,
     p: Annotated[int, Query(ge=0, le=MAX_API_PAGE, description="Page, from 0")] = 0,
     limit: Limit = 50,
-    date: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
-    week: Annotated[str | None, Query(description="YYYY-Www")] = None,
-    month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    date: Annotated[str | None, Query(pattern=DAY_PATTERN, description="YYYY-MM-DD")] = None,
+    week: Annotated[str | None, Query(pattern=WEEK_PATTERN, description="YYYY-Www")] = None,
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")] = None,
     submitter: Annotated[str | None, Query(max_length=100)] = None,
     sort: Literal["publishedAt", "trending"] | None = None,
 ) -> Response:
     """Most upvoted first; `sort=publishedAt` newest first; `sort=trending` by the trending
     score at the period's end (papers without upvotes are not trending and are left out).
-    Without date, week or month: the latest listing day."""
+    Without date, week or month: the latest listing day; with several, the days they share.
+    A date, week or month of the right form that does not exist, or lies outside 1991-2200,
+    is a 404."""
     db = database(request)
     period = _requested_period(db, date, week, month)
     if period is None or submitter is not None:  # nobody has submitted papers here yet
@@ -99,17 +126,22 @@ def _requested_period(
         ("week", week),
         ("month", month),
     )
-    given = [(kind, label) for kind, label in asked if label]
-    if len(given) > 1:
-        raise HTTPException(422, "give at most one of date, week and month")
+    given = [_period(kind, label) for kind, label in asked if label]
     if given:
-        kind, label = given[0]
-        try:
-            return parse_period(kind, label)
-        except InvalidPeriod as error:
-            raise HTTPException(422, str(error)) from None
+        # Several narrow each other: date=2024-04-08&month=2024-04 is that day.
+        start, end = max(p.start for p in given), min(p.end for p in given)
+        return Period(given[0].kind, start, end) if start <= end else None
     latest = listings.latest_day(db)
     return period_of("day", latest) if latest else None
+
+
+def _period(kind: PeriodKind, label: str) -> Period:
+    try:
+        return parse_period(kind, label)
+    except NoSuchPeriod as error:
+        raise HTTPException(404, str(error)) from None
+    except InvalidPeriod as error:
+        raise HTTPException(422, str(error)) from None
 
 
 def _trending_in(
@@ -129,46 +161,67 @@ def _trending_in(
     return paper_store.papers_by_ids(db, [entry.arxiv_id for entry in shown])
 
 
-@router.get("/papers/search", summary="Search papers (Hugging Face compatible)")
+@router.get(
+    "/papers/search",
+    summary="Search papers (Hugging Face compatible)",
+    responses=error_responses(404),
+)
 def search(
     request: Request,
-    q: Annotated[str, Query(max_length=500, description='Words, "phrases", prefix*')],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            description='Words, "phrases", prefix*; without any word: no results',
+        ),
+    ],
     limit: Limit = 50,
     p: Annotated[int, Query(ge=0, le=MAX_API_PAGE, description="Page, from 0")] = 0,
     mode: Annotated[SearchMode, Query(description="hybrid, keyword or semantic")] = (
         SearchMode.HYBRID
     ),
-    first: Annotated[date | None, Query(alias="from", description="Listed on or after")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Listed on or before")] = None,
-    category: Annotated[str | None, Query(max_length=40, description="e.g. cs.CL")] = None,
+    first: Annotated[IsoDay | None, Query(alias="from", description="Listed on or after")] = None,
+    last: Annotated[IsoDay | None, Query(alias="to", description="Listed on or before")] = None,
+    category: Annotated[
+        str | None, Query(pattern=f"^$|^{CATEGORY_RE.pattern}$", description="e.g. cs.CL")
+    ] = None,
 ) -> Response:
-    """Hybrid (words and meaning) by default; the Hugging Face client's `q` and `limit` work."""
+    """Hybrid (words and meaning) by default; the Hugging Face client's `q` and `limit` work.
+    Results stop at the 1,000th: a page past them is a 404."""
     where = search_filter(first, last, category or None, status=422)
     found = searcher(request)
+    shown = search_limit(p * limit, limit)
 
     def build() -> list[dict[str, Any]]:
         try:
-            hits = found.search(q, mode=mode, where=where, limit=limit, offset=p * limit)
-        except InvalidQuery as error:
-            raise HTTPException(422, str(error)) from None
+            hits = found.search(q, mode=mode, where=where, limit=shown, offset=p * limit)
+        except InvalidQuery:
+            hits = []  # a query without words matches nothing
         return search_items(hits, _stats(database(request), [hit.paper for hit in hits]))
 
     return _respond(request, build, embeddings_seq(database(request)))
 
 
-@router.get("/papers/{arxiv_id:path}/similar", summary="Papers similar in meaning to one paper")
+@router.get(
+    "/papers/{arxiv_id:path}/similar",
+    summary="Papers similar in meaning to one paper",
+    responses=error_responses(404),
+)
 def similar(
     request: Request,
     arxiv_id: Annotated[str, Path(max_length=64)],
     limit: Annotated[int, Query(ge=1, le=MAX_SIMILAR)] = 10,
 ) -> Response:
-    """The papers closest in meaning, best first, each with its cosine `similarity`."""
+    """The papers closest in meaning, best first, each with its cosine `similarity`. The id
+    may carry a version or an `arXiv:` prefix, as for one paper."""
     db = database(request)
-    if not is_arxiv_id(arxiv_id) or paper_store.paper_key(db, arxiv_id) is None:
+    key = canonical_id(arxiv_id)
+    if key is None or paper_store.paper_key(db, key) is None:
         raise HTTPException(404, f"no paper with the id {arxiv_id[:64]!r}")
 
     def build() -> list[dict[str, Any]]:
-        found = searcher(request).similar(arxiv_id, limit=limit)
+        found = searcher(request).similar(key, limit=limit)
         stats = _stats(db, [item.paper for item in found])
         return [
             paper_object(item.paper, stats.get(item.paper.arxiv_id, NO_STATS))
@@ -179,10 +232,21 @@ def similar(
     return _respond(request, build, embeddings_seq(db))
 
 
-@router.get("/papers", summary="All papers by listing day, newest first, with cursor paging")
+@router.get(
+    "/papers",
+    summary="All papers by listing day, newest first, with cursor paging",
+    responses=error_responses(404),
+)
 def papers_by_date(
     request: Request,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=r"^[A-Za-z0-9_\-]+=*$",
+            description="From the `Link` header or `nextCursor` of the previous page",
+        ),
+    ] = None,
     limit: Limit = 50,
 ) -> Response:
     """Follow the `Link: <…>; rel="next"` header (or `nextCursor`) to the next page."""
@@ -196,8 +260,8 @@ def papers_by_date(
     response = _respond(request, build)
     if len(papers) == limit and papers[-1].listing_day is not None:
         following = _encode_cursor(papers[-1].listing_day, papers[-1].arxiv_id)
-        url = request.url.include_query_params(cursor=following)
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        query = request.url.include_query_params(cursor=following).query
+        response.headers["Link"] = f'<{base_url(request)}{request.url.path}?{query}>; rel="next"'
     return response
 
 
@@ -212,12 +276,20 @@ def _decode_cursor(cursor: str | None) -> tuple[date, str] | None:
         day, arxiv_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
         return date.fromisoformat(day), arxiv_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise HTTPException(422, "invalid cursor: use the one from the previous page") from None
+        # Of the right form but not one this API gave: no page is there.
+        raise HTTPException(404, "no such cursor: use the one from the previous page") from None
 
 
-@router.get("/papers/{arxiv_id:path}", summary="One paper (Hugging Face compatible)")
+@router.get(
+    "/papers/{arxiv_id:path}",
+    summary="One paper (Hugging Face compatible)",
+    responses=error_responses(404),
+)
 def paper(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Response:
-    found = paper_store.get_paper(database(request), arxiv_id) if is_arxiv_id(arxiv_id) else None
+    """The id as papers are keyed (2404.02258), or with a version (2404.02258v2), an `arXiv:`
+    prefix or as an arXiv abs URL: each answers with the paper itself."""
+    key = canonical_id(arxiv_id)
+    found = paper_store.get_paper(database(request), key) if key else None
     if found is None:
         raise HTTPException(404, f"no paper with the id {arxiv_id[:64]!r}")
     stats = _stats(database(request), [found])

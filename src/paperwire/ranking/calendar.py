@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,13 @@ _WEEKEND = (5, 6)
 _ANNOUNCEMENT_FREE_DAYS = (4, 5)  # no announcement on Friday or Saturday evening
 
 PeriodKind = Literal["day", "week", "month"]
+# The days a URL or query parameter may name: arXiv began in 1991, and the calendar
+# arithmetic of pages (a week's Sunday, a month's last day) stays far from date.max.
+FIRST_DAY = date(1991, 1, 1)
+LAST_DAY = date(2200, 12, 31)
+DAY_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+WEEK_PATTERN = r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -66,6 +74,33 @@ class InvalidPeriod(ValueError):
     """Raised for a day, week or month label that does not parse."""
 
 
+class NoSuchPeriod(InvalidPeriod):
+    """Raised for a label of the right form that names no period in FIRST_DAY..LAST_DAY
+    (2024-02-30, 2023-W53, 9999-12)."""
+
+
+def shifted(day: date, days: int) -> date:
+    """day moved by days, held at date.min or date.max instead of overflowing: a stored
+    date far in the past or future must not make a page fail."""
+    if days >= 0:
+        return day + timedelta(days=min(days, (date.max - day).days))
+    return day - timedelta(days=min(-days, (day - date.min).days))
+
+
+def parse_day(text: str) -> date:
+    """A YYYY-MM-DD day within FIRST_DAY..LAST_DAY; ValueError with a reason otherwise
+    (numbers such as 0 are not read as timestamps, nor other ISO forms as days)."""
+    if not re.fullmatch(DAY_PATTERN, text):
+        raise ValueError(f"not a YYYY-MM-DD date: {text[:40]!r}")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"no such date: {text!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{text} is outside {FIRST_DAY.year}-{LAST_DAY.year}")
+    return day
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """A window of listing days, inclusive at both ends."""
@@ -105,31 +140,37 @@ def period_of(kind: PeriodKind, day: date) -> Period:
     if kind == "day":
         return Period("day", day, day)
     if kind == "week":
-        start = day - timedelta(days=day.weekday())
-        return Period("week", start, start + timedelta(days=6))
-    start = day.replace(day=1)
-    next_month = (start + timedelta(days=32)).replace(day=1)
-    return Period("month", start, next_month - timedelta(days=1))
+        start = shifted(day, -day.weekday())
+        return Period("week", start, shifted(start, 6))
+    last = calendar.monthrange(day.year, day.month)[1]
+    return Period("month", day.replace(day=1), day.replace(day=last))
 
 
 def parse_period(kind: PeriodKind, label: str) -> Period:
-    """Parse the URL label of a period; raise InvalidPeriod with a readable reason."""
-    try:
-        if kind == "day":
-            return period_of("day", date.fromisoformat(_strict(label, r"\d{4}-\d{2}-\d{2}")))
-        if kind == "week":
-            year, week = _numbers(_WEEK_RE, label)
-            return period_of("week", date.fromisocalendar(year, week, 1))
-        year, month = _numbers(_MONTH_RE, label)
-        return period_of("month", date(year, month, 1))
-    except ValueError as error:
-        raise InvalidPeriod(f"not a valid {kind}: {label[:40]!r}") from error
-
-
-def _strict(label: str, pattern: str) -> str:
+    """Parse the URL label of a period; raise InvalidPeriod with a readable reason, or
+    NoSuchPeriod when the label has the right form but names no period in range."""
+    pattern = {"day": DAY_PATTERN, "week": WEEK_PATTERN, "month": MONTH_PATTERN}[kind]
     if not re.fullmatch(pattern, label):
-        raise ValueError(label)
-    return label
+        raise InvalidPeriod(f"not a valid {kind}: {label[:40]!r}")
+    try:
+        period = period_of(kind, _first_day(kind, label))
+    except ValueError:
+        raise NoSuchPeriod(f"there is no {kind} {label}") from None
+    if period.end < FIRST_DAY or period.start > LAST_DAY:
+        raise NoSuchPeriod(
+            f"{label} is outside the days paperwire lists ({FIRST_DAY.year}-{LAST_DAY.year})"
+        )
+    return period
+
+
+def _first_day(kind: PeriodKind, label: str) -> date:
+    if kind == "day":
+        return date.fromisoformat(label)
+    if kind == "week":
+        year, week = _numbers(_WEEK_RE, label)
+        return date.fromisocalendar(year, week, 1)
+    year, month = _numbers(_MONTH_RE, label)
+    return date(year, month, 1)
 
 
 def _numbers(pattern: re.Pattern[str], label: str) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from paperwire.papers import Paper
-from paperwire.ranking.calendar import Period, period_of
+from paperwire.ranking.calendar import Period, period_of, shifted
 from paperwire.ranking.trending import TrendingEntry, explain
 from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
@@ -96,7 +96,7 @@ def trending_list(
     if latest is None:
         return TrendingList(None, [], PageOf(page, page_size, 0), window_days)
     anchor = min(latest, today)
-    since = anchor - timedelta(days=window_days - 1)
+    since = shifted(anchor, 1 - window_days)  # a stored 0001-01-03 must not overflow
     return ranked_window(db, since, anchor, page, page_size, half_life_hours, window_days)
 
 

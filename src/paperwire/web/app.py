@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from paperwire.config import Settings
 from paperwire.mail import Mailer, mailer_from_settings
 from paperwire.search.engine import searcher_for
 from paperwire.storage import Database
+from paperwire.storage.database import DatabaseBusy
 from paperwire.web import (
     account_pages,
     auth,
@@ -35,6 +37,7 @@ from paperwire.web import (
     feeds,
     pages,
 )
+from paperwire.web.hosts import host_check, public_origin
 from paperwire.web.page_cache import PageCache
 from paperwire.web.rendering import Renderer
 
@@ -99,6 +102,8 @@ def create_app(
     app.include_router(community_pages.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(KnownHosts, is_known=host_check(settings), public=public_origin(settings))
     app.add_middleware(BodyLimit, max_bytes=settings.max_form_bytes)
     app.add_middleware(SecurityHeaders)
     # The read-only API may be called from any web page; nothing here uses cookies.
@@ -136,6 +141,61 @@ def _keep_pages_private(headers: MutableHeaders) -> None:
     proxy, a CDN) may keep one, and a browser asks again before reusing its own copy."""
     headers.setdefault("Cache-Control", "private, no-cache")
     headers.add_vary_header("Cookie")
+
+
+class HeadAsGet:
+    """Answer HEAD wherever GET is answered: the same status and headers, no body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class KnownHosts:
+    """Refuse (400) a request whose Host header this instance does not answer to, before
+    it can shape a link; with a public origin (PAPERWIRE_BASE_URL), every request reads as
+    sent to it (see web/hosts.py)."""
+
+    def __init__(
+        self, app: ASGIApp, is_known: Callable[[str], bool], public: tuple[str, str] | None
+    ) -> None:
+        self.app = app
+        self.is_known = is_known
+        self.public = public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        host = dict(scope.get("headers", ())).get(b"host", b"").decode("latin-1")
+        if scope["type"] != "http" or self.is_known(host):
+            await self.app(_as_public(scope, self.public), receive, send)
+            return
+        request = Request(scope)
+        message = (
+            f"This site does not answer to the host name {host[:100]!r}; its operator can "
+            "set PAPERWIRE_BASE_URL or PAPERWIRE_ALLOWED_HOSTS."
+        )
+        if is_api_request(request):
+            await error_response(400, message)(scope, receive, send)
+        else:
+            await _error_page(request, 400, message)(scope, receive, send)
+
+
+def _as_public(scope: Scope, public: tuple[str, str] | None) -> Scope:
+    if public is None or scope["type"] != "http":
+        return scope
+    scheme, host = public
+    headers = [(name, value) for name, value in scope["headers"] if name != b"host"]
+    return {**scope, "scheme": scheme, "headers": [*headers, (b"host", host.encode())]}
 
 
 class BodyLimit:
@@ -193,6 +253,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         page.headers.update(headers)
         return page
 
+    @app.exception_handler(DatabaseBusy)
+    async def database_busy(request: Request, error: DatabaseBusy) -> Response:
+        # Another process held SQLite's write lock past the busy timeout; nothing was
+        # written, so the client may send the same request again in a moment.
+        busy = StarletteHTTPException(503, str(error), headers={"Retry-After": "5"})
+        return await http_error(request, busy)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = [_problem(item) for item in error.errors()]
@@ -224,6 +291,7 @@ def _error_page(request: Request, status: int, detail: str) -> HTMLResponse:
         413: "Too large",
         429: "Too many requests",
         500: "Server error",
+        503: "Busy",
     }
     context = {"status": status, "title": titles.get(status, "Error"), "detail": detail}
     return renderer.page(request, "error.html", context, status_code=status)

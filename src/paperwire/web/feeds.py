@@ -26,7 +26,7 @@ from paperwire.web.http_cache import cached_body, conditional_response
 from paperwire.web.rendering import period_url
 from paperwire.web.views import PageNumber
 
-router = APIRouter()
+router = APIRouter(responses=views.PAGE_ERRORS)
 CategoryCode = Annotated[str, Path(description="arXiv category, e.g. cs.AI")]
 MAX_CATEGORY_CHARS = 32  # the longest arXiv code, cond-mat.stat-mech, has 18
 _ARXIV_CATEGORIES = frozenset(SUBJECT_CATEGORIES.values())
@@ -67,17 +67,17 @@ def _daily_feed(request: Request, page: int) -> bytes:
 
 
 @_feed_route("/papers/date/{label}", "One listing day")
-def day_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
+def day_feed(request: Request, label: views.DayLabel, page: PageNumber = 1) -> Response:
     return _cached(request, lambda: _period_feed(request, views.period_from("day", label), page))
 
 
 @_feed_route("/papers/week/{label}", "One ISO week")
-def week_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
+def week_feed(request: Request, label: views.WeekLabel, page: PageNumber = 1) -> Response:
     return _cached(request, lambda: _period_feed(request, views.period_from("week", label), page))
 
 
 @_feed_route("/papers/month/{label}", "One month")
-def month_feed(request: Request, label: str, page: PageNumber = 1) -> Response:
+def month_feed(request: Request, label: views.MonthLabel, page: PageNumber = 1) -> Response:
     return _cached(request, lambda: _period_feed(request, views.period_from("month", label), page))
 
 
@@ -125,15 +125,23 @@ def _category_feed(request: Request, category: str) -> bytes:
 
 @_feed_route("/feeds/search", "Papers matching a keyword search")
 def search_feed(
-    request: Request, q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS)]
+    request: Request,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            description="Words to search for",
+        ),
+    ],
 ) -> Response:
     auth.check_limit(request, "search")
     try:
         hits = views.searcher(request).search(
             q, mode=SearchMode.KEYWORD, limit=views.settings(request).page_size
         )
-    except InvalidQuery as error:
-        raise HTTPException(400, f"Cannot search for that: {error}.") from None
+    except InvalidQuery:
+        hits = []  # a query without words matches nothing
     about = f"The papers that best match the search {q!r}."
     papers = [hit.paper for hit in hits]
     body = _build(request, f"paperwire: search “{q}”", about, "/", papers)

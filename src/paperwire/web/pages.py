@@ -20,17 +20,19 @@ from paperwire.ranking.calendar import (
     period_of,
 )
 from paperwire.search.engine import SearchMode
-from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery, SearchHit
+from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery
 from paperwire.storage import papers as paper_store
 from paperwire.storage import votes as vote_store
+from paperwire.storage.search import PaperFilter
 from paperwire.web import auth, views
 from paperwire.web.community_view import community_view
 from paperwire.web.http_cache import cached_body
 from paperwire.web.rendering import Renderer, period_url
 from paperwire.web.views import PageNumber
 
-router = APIRouter()
+router = APIRouter(responses=views.PAGE_ERRORS)
 SIMILAR_ON_PAGE = 8
+CATEGORY = {"pattern": f"^$|^{views.CATEGORY_RE.pattern}$"}
 
 
 def _render(request: Request, name: str, context: dict[str, Any]) -> HTMLResponse:
@@ -75,7 +77,7 @@ Sort = Annotated[
 
 @router.get("/papers/date/{label}", response_class=HTMLResponse, summary="One listing day")
 def day_page(
-    request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
+    request: Request, label: views.DayLabel, page: PageNumber = 1, sort: Sort = "upvotes"
 ) -> Response:
     period = views.period_from("day", label)
     return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
@@ -83,7 +85,7 @@ def day_page(
 
 @router.get("/papers/week/{label}", response_class=HTMLResponse, summary="One ISO week")
 def week_page(
-    request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
+    request: Request, label: views.WeekLabel, page: PageNumber = 1, sort: Sort = "upvotes"
 ) -> Response:
     period = views.period_from("week", label)
     return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
@@ -91,7 +93,7 @@ def week_page(
 
 @router.get("/papers/month/{label}", response_class=HTMLResponse, summary="One month")
 def month_page(
-    request: Request, label: str, page: PageNumber = 1, sort: Sort = "upvotes"
+    request: Request, label: views.MonthLabel, page: PageNumber = 1, sort: Sort = "upvotes"
 ) -> Response:
     period = views.period_from("month", label)
     return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
@@ -121,37 +123,59 @@ def search_page(
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     page: PageNumber = 1,
     mode: SearchMode = SearchMode.HYBRID,
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
+    first: Annotated[views.DayText | None, Query(alias="from", max_length=40)] = None,
+    last: Annotated[views.DayText | None, Query(alias="to", max_length=40)] = None,
+    category: Annotated[str | None, Query(max_length=40, json_schema_extra=CATEGORY)] = None,
 ) -> HTMLResponse:
-    """Search by words and meaning (hybrid), words only, or meaning only; filters narrow it."""
-    size = views.settings(request).page_size
-    where = views.search_filter(first, last, category or None)
-    hits: list[SearchHit] = []
-    if q.strip():
-        auth.check_limit(request, "search")
-        try:
-            # One extra hit tells whether a next page exists.
-            hits = views.searcher(request).search(
-                q, mode=mode, where=where, limit=size + 1, offset=(page - 1) * size
-            )
-        except InvalidQuery as error:
-            raise HTTPException(400, f"Cannot search for that: {error}.") from None
-    context = {
+    """Search by words and meaning (hybrid), words only, or meaning only; filters narrow it.
+    An impossible filter is shown above the form (400), which keeps what was typed; a query
+    without words finds nothing, and says so."""
+    filters = {"from": first or "", "to": last or "", "category": category or ""}
+    context: dict[str, Any] = {
         "tab": None,
         "around": None,
         "query": q,
         "mode": mode.value,
         "modes": [m.value for m in SearchMode],
-        "filters": {"from": first, "to": last, "category": category or ""},
+        "filters": filters,
+        "hits": [],
+        "page": page,
+    }
+    try:
+        where = views.search_filter(
+            views.day_or_400(first, "from"), views.day_or_400(last, "to"), category or None
+        )
+    except HTTPException as error:
+        return _search_page(request, context | {"problem": str(error.detail)}, 400)
+    if q.strip():
+        auth.check_limit(request, "search")
+        context |= _search_hits(request, q, mode, where, page)
+    return _search_page(request, context, 200)
+
+
+def _search_hits(
+    request: Request, q: str, mode: SearchMode, where: PaperFilter, page: int
+) -> dict[str, Any]:
+    size = views.settings(request).page_size
+    offset = (page - 1) * size
+    try:
+        # One extra hit tells whether a next page exists.
+        hits = views.searcher(request).search(
+            q, mode=mode, where=where, limit=views.search_limit(offset, size + 1), offset=offset
+        )
+    except InvalidQuery as error:
+        return {"problem": f"Cannot search for that: {error}."}
+    return {
         "hits": hits[:size],
         "community": community_view(request, [hit.paper for hit in hits[:size]]),
         "more": len(hits) > size,
-        "page": page,
-        "offset": (page - 1) * size,
+        "offset": offset,
     }
-    return _render(request, "search.html", context)
+
+
+def _search_page(request: Request, context: dict[str, Any], status: int) -> HTMLResponse:
+    renderer: Renderer = request.app.state.renderer
+    return renderer.page(request, "search.html", context, status_code=status)
 
 
 @router.get("/about/trending", response_class=HTMLResponse, summary="How trending works")
@@ -166,8 +190,21 @@ def about_trending(request: Request) -> HTMLResponse:
     return _render(request, "about_trending.html", context)
 
 
-@router.get("/papers/{arxiv_id:path}", response_class=HTMLResponse, summary="A paper")
-def paper_page(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
+@router.get(
+    "/papers/{arxiv_id:path}",
+    response_class=HTMLResponse,
+    summary="A paper",
+    responses={
+        308: {
+            "description": "Another form of the id (2404.02258v2, arXiv:2404.02258, "
+            "an arXiv URL): to the paper's page"
+        }
+    },
+)
+def paper_page(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Response:
+    redirect = views.redirect_to_canonical(arxiv_id)
+    if redirect is not None:
+        return redirect
     paper = views.paper_or_404(request, arxiv_id)
     community = community_view(request, [paper])
     similar = views.searcher(request).similar(paper.arxiv_id, limit=SIMILAR_ON_PAGE)
