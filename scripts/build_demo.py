@@ -16,6 +16,9 @@ LISTING = DATA / "arxiv" / "cs-ai-2024-2026.jsonl.gz"
 # Three weeks of cs.AI submissions ending with the snapshot's day.
 FIRST = datetime(2024, 3, 15, 18, 0, tzinfo=UTC)
 LAST = datetime(2024, 4, 5, 18, 0, tzinfo=UTC)
+# arXiv numbers a paper by the month it is announced: a paper submitted in these weeks but
+# held back and numbered 2405 or later was announced after the snapshot, so it is left out.
+LAST_ID_MONTH = "2404"
 
 
 def _gzip_out(name: str) -> gzip.GzipFile:
@@ -38,7 +41,10 @@ def main() -> None:
             record = json.loads(line)
             published = datetime.strptime(record["published"], "%Y-%m-%d %H:%M:%S UTC")
             published = published.replace(tzinfo=UTC)
-            if FIRST <= published < LAST or record["id"] in snapshot_ids:
+            announced_by_snapshot = record["id"][:4] <= LAST_ID_MONTH
+            if (FIRST <= published < LAST and announced_by_snapshot) or record[
+                "id"
+            ] in snapshot_ids:
                 out.write(line.encode())
                 kept += 1
     print(f"kept {kept} listing records and {len(snapshot_ids)} snapshot entries ({date.today()})")

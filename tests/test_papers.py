@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from factories import make_paper
 
 from paperwire.papers import (
+    ImplausibleDate,
     InvalidArxivId,
     category_codes,
+    first_listing_day_of_id,
     is_arxiv_id,
+    listing_day_for_id,
     merge_papers,
     parse_arxiv_id,
+    plausible_day,
+    plausible_moment,
 )
 
 
@@ -51,6 +56,7 @@ def test_is_arxiv_id_wants_the_unversioned_key() -> None:
 
 def test_newer_version_replaces_metadata_but_keeps_first_version_date() -> None:
     v1 = make_paper(
+        arxiv_id="2401.00001",
         version=1,
         title="Old title",
         published_at=datetime(2024, 1, 1, tzinfo=UTC),
@@ -123,3 +129,73 @@ def test_withdrawal_is_read_from_the_latest_comment(comment: str | None, withdra
 def test_category_codes_drop_msc_and_acm_classes_and_repeats() -> None:
     mixed = ["cs.CL", "68T50", "I.2.7", "cs.AI", "hep-th", "math.GT", "cs.CL", " q-bio.NC "]
     assert category_codes(mixed) == ("cs.CL", "cs.AI", "hep-th", "math.GT", "q-bio.NC")
+
+
+def test_held_paper_is_listed_in_its_id_month_not_on_its_submission_day() -> None:
+    # 2405.10957 was submitted on 2024-04-05, held, and announced in May.
+    assert listing_day_for_id("2405.10957", date(2024, 4, 8)) == date(2024, 5, 1)
+    assert listing_day_for_id("2405.10957", date(2024, 5, 2)) == date(2024, 5, 2)
+    # 1 June 2024 is a Saturday: the month's first listing is on Monday the 3rd.
+    assert first_listing_day_of_id("2406.00001") == date(2024, 6, 3)
+    assert listing_day_for_id("hep-th/9901001", date(1998, 12, 30)) == date(1998, 12, 30)
+    assert listing_day_for_id("2405.10957", None) is None
+
+
+def test_merge_moves_a_stored_day_before_the_id_month_into_it() -> None:
+    # Stored before the rule: listed on the day after submission; a re-ingest corrects it.
+    stored = make_paper(arxiv_id="2405.10957", listing_day=date(2024, 4, 8))
+    again = replace(stored, listing_day=date(2024, 5, 1))
+    assert merge_papers(stored, again).listing_day == date(2024, 5, 1)
+    assert merge_papers(stored, stored).listing_day == date(2024, 5, 1)
+    exact = replace(stored, listing_day_exact=True)
+    assert merge_papers(exact, again).listing_day == date(2024, 5, 1)
+
+
+NOW = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "day",
+    [date(1990, 12, 31), date(1, 1, 1), date(2026, 12, 13), date(9999, 12, 31)],
+)
+def test_days_before_arxiv_or_over_a_week_ahead_are_implausible(day: date) -> None:
+    with pytest.raises(ImplausibleDate):
+        plausible_day(day, NOW)
+
+
+@pytest.mark.parametrize("day", [date(1991, 1, 1), date(1992, 4, 2), date(2026, 12, 12)])
+def test_days_from_arxivs_first_year_to_a_week_ahead_are_plausible(day: date) -> None:
+    assert plausible_day(day, NOW) == day
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-12))),
+        datetime(1991, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))),  # 1990 in UTC
+    ],
+)
+def test_moments_at_the_date_limits_are_refused_without_overflowing(moment: datetime) -> None:
+    with pytest.raises(ImplausibleDate):
+        plausible_moment(moment, NOW)
+
+
+def test_plausible_moment_is_given_in_utc() -> None:
+    moment = datetime(2024, 4, 5, 20, 0, tzinfo=timezone(timedelta(hours=-4)))
+    assert plausible_moment(moment, NOW) == datetime(2024, 4, 6, 0, 0, tzinfo=UTC)
+    assert plausible_moment(datetime(2024, 4, 5), NOW).tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2401.00001v99999999999999999999", "version number too large"),
+        ("2401.00001v" + "9" * 5000, "version number too large"),
+        ("2413.00001", "not an arXiv identifier"),
+        ("2400.00001", "not an arXiv identifier"),
+    ],
+)
+def test_ids_with_huge_versions_or_no_such_month_are_refused(text: str, reason: str) -> None:
+    with pytest.raises(InvalidArxivId, match=reason):
+        parse_arxiv_id(text)

@@ -40,8 +40,8 @@ def _head_revision() -> str:
 
 
 def test_db_upgrade_then_status(env: dict[str, str]) -> None:
-    code, out, _ = run("db", "status")
-    assert code == 0 and "behind: run `paperwire db upgrade`" in out
+    code, _, err = run("db", "status")
+    assert code == 1 and "run `paperwire db upgrade`" in err
     head = _head_revision()
     code, out, _ = run("db", "upgrade")
     assert code == 0 and f"upgraded from empty to {head}" in out
@@ -103,7 +103,7 @@ def _paperwire(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
             "127.0.0.1",
         ),
         ({}, ("ingest", "file", "/no/such/file.jsonl"), "does not exist"),
-        ({}, ("ingest", "file", str(TEST_DATA / "oai-dc-sample.jsonl")), "paperwire db upgrade"),
+        ({}, ("search", "fraud"), "no database at"),
     ],
 )
 def test_user_errors_are_one_clear_line_without_traceback(
@@ -116,6 +116,62 @@ def test_user_errors_are_one_clear_line_without_traceback(
     assert "pw@" not in result.stderr  # a password in the URL is never echoed
     error_lines = [line for line in result.stderr.splitlines() if line.startswith("Error")]
     assert len(error_lines) == 1
+
+
+def test_ingest_file_creates_a_new_database_and_says_where(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    sample = str(TEST_DATA / "oai-dc-sample.jsonl")
+    code, out, err = run("ingest", "file", "--quiet", "--no-embed", sample)
+    database = tmp_path / "data" / "paperwire.sqlite3"
+    assert code == 0 and f"created a new database at sqlite:///{database}" in err
+    assert "added 17" in out
+    assert "up to date" in run("db", "status")[1]
+    code, out, err = run("ingest", "file", "--quiet", "--no-embed", sample)
+    assert (code, err) == (0, "") and "unchanged 17" in out
+
+
+def test_a_read_command_run_outside_the_instance_refuses_and_creates_nothing(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PAPERWIRE_DATA_DIR")  # the default: ./paperwire-data
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "instance")
+    run("ingest", "file", "--quiet", "--no-embed", str(TEST_DATA / "cs-ai-sample.jsonl"))
+    assert run("search", "fraud")[0] == 0
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    code, out, err = run("search", "fraud")
+    missing = tmp_path / "elsewhere" / "paperwire-data" / "paperwire.sqlite3"
+    assert (code, out) == (1, "")
+    assert err.startswith(f"Error: no database at {missing}: cd to ")
+    assert "PAPERWIRE_DATA_DIR" in err and "`paperwire db upgrade`" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "elsewhere" / "paperwire-data").exists()
+
+
+READ_COMMANDS = [
+    ("search", "fraud"),
+    ("embed",),
+    ("digest", "send"),
+    ("digest", "preview", "alice@example.org"),
+    ("subscribers", "list"),
+    ("subscribers", "import", __file__),
+    ("users", "create", "alice", "--email", "alice@example.org", "--password", "x" * 12),
+    ("ingest", "status"),
+    ("db", "status"),
+]
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
+def test_commands_that_need_an_instance_refuse_a_missing_database(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("PAPERWIRE_BASE_URL", "https://papers.example.org")
+    code, _, err = run(*args)
+    assert code == 1
+    assert err.startswith(f"Error: no database at {tmp_path / 'data' / 'paperwire.sqlite3'}: ")
+    assert not (tmp_path / "data").exists()
 
 
 def test_wrong_format_file_fails_the_command(env: dict[str, str], tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def test_first_start_creates_the_database_and_serves_the_demo(
     served: tuple[str, subprocess.Popen[str]],
 ) -> None:
     url, process = served
-    assert httpx.get(f"{url}/healthz").json()["papers"] == 2431
+    assert httpx.get(f"{url}/healthz").json()["papers"] == 2380
     front = httpx.get(url + "/").text
     assert "Mon, 8 Apr 2024" in front
     assert front.count('class="paper"') == 50
@@ -94,7 +94,7 @@ def test_first_start_creates_the_database_and_serves_the_demo(
     assert process.wait(timeout=15) in (0, -signal.SIGTERM)
     output = process.stdout.read() if process.stdout else ""
     assert "created a new database schema" in output
-    assert "loaded 2431 demo papers" in output
+    assert "loaded 2380 demo papers" in output
 
 
 def test_serve_refuses_a_schema_that_is_behind(tmp_path: Path) -> None:
@@ -121,4 +121,4 @@ def test_serve_refuses_a_schema_that_is_behind(tmp_path: Path) -> None:
 def test_several_workers_serve_the_same_database(tmp_path: Path) -> None:
     with _serving(tmp_path, "--workers", "2") as (url, _process), httpx.Client() as client:
         answers = {client.get(f"{url}/healthz").json()["papers"] for _ in range(10)}
-    assert answers == {2431}
+    assert answers == {2380}

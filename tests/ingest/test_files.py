@@ -5,15 +5,17 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from factories import TEST_DATA, shared_file
+from factories import TEST_DATA, make_paper, shared_file
 
+from paperwire.demo import demo_paths
 from paperwire.ingest.files import ingest_files, read_papers
-from paperwire.papers import Paper
+from paperwire.papers import Paper, first_listing_day_of_id
 from paperwire.storage import Database
-from paperwire.storage.papers import count_papers, get_paper
+from paperwire.storage.papers import count_papers, get_paper, upsert_papers
 
 SAMPLES = [
     TEST_DATA / "cs-ai-sample.jsonl",
@@ -180,3 +182,39 @@ def test_real_upvote_snapshot_parses_whole() -> None:
     results = [parsed for _, parsed in read_papers(path)]
     assert len(results) == 753
     assert all(isinstance(p, Paper) and p.imported_upvotes for p in results)
+
+
+def test_reingest_moves_a_held_paper_stored_on_its_submission_day_into_its_id_month(
+    db: Database, tmp_path: Path
+) -> None:
+    # As an earlier paperwire stored it: on the listing day its submission time gives.
+    submitted = datetime(2024, 4, 5, 11, 0, tzinfo=UTC)
+    held = make_paper(arxiv_id="2405.10957", published_at=submitted, listing_day=date(2024, 4, 8))
+    upsert_papers(db, [held])
+    record = {"id": "2405.10957", "title": held.title, "abstract": held.abstract}
+    path = tmp_path / "again.jsonl"
+    path.write_text(json.dumps(record | {"published": "2024-04-05T11:00:00Z"}) + "\n")
+    assert ingest_files(db, [path]).counts.updated == 1
+    stored = get_paper(db, "2405.10957")
+    assert stored is not None and stored.listing_day == date(2024, 5, 1)
+
+
+@pytest.mark.parametrize(
+    "relative", ["arxiv/oai-dc-datestamp-2014.jsonl.gz", "arxiv/oai-dc-datestamp-2015.jsonl.gz"]
+)
+def test_every_real_oai_record_back_to_1992_is_within_the_date_bounds(relative: str) -> None:
+    results = [parsed for _, parsed in read_papers(shared_file(relative))]
+    assert [reason for reason in results if not isinstance(reason, Paper)] == []
+    earliest = min(p.published_at for p in results if isinstance(p, Paper) and p.published_at)
+    assert earliest.year == 1992
+
+
+def test_no_demo_paper_is_listed_before_its_id_month() -> None:
+    papers = [p for path in demo_paths() for _, p in read_papers(path) if isinstance(p, Paper)]
+    early = [
+        p.arxiv_id
+        for p in papers
+        if p.listing_day is not None
+        and p.listing_day < (first_listing_day_of_id(p.arxiv_id) or p.listing_day)
+    ]
+    assert len(papers) == 1920 + 753 and early == []

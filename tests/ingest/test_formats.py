@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -161,3 +162,97 @@ def test_malformed_records_say_what_is_wrong(record: object, reason: str) -> Non
 def test_upvote_entry_needs_a_count() -> None:
     with pytest.raises(RecordError, match="non-negative integer"):
         parse_upvote_entry("2401.00001", {"title": "t", "abstract": "a", "upvotes": "12"})
+
+
+def _api(**fields: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "id": "2404.00001",
+        "title": "T",
+        "abstract": "A",
+        "published": "2024-04-01 10:00:00 UTC",
+    }
+    return record | fields
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        (
+            {"id": "2401.00001", "title": "t", "abstract": "a", "first_listed": "9999-12-31"},
+            "'first_listed': 9999-12-31 is more than 7 days ahead",
+        ),
+        (_api(published="0001-01-01T00:00:00Z"), "'published': 0001-01-01 is before arXiv"),
+        (_api(published="9999-12-31T23:59:59-12:00"), "'published': 9999-12-31 is more"),
+        (_api(published="0001-01-01T00:00:00+01:00"), "'published': 0001-01-01 is before"),
+        (_api(updated="1990-12-31T23:00:00Z"), "'updated': 1990-12-31 is before arXiv"),
+        (
+            {"id": "2404.00001", "title": "t", "abstract": "a", "subjects": [], "dates": ["1"]},
+            "'dates' is not a date",
+        ),
+        (
+            {"id": "2404.00001", "title": "t", "abstract": "a", "subjects": []}
+            | {"dates": ["2024-04-01", "9999-12-31"]},
+            "'dates': 9999-12-31 is more than 7 days ahead",
+        ),
+        (_api(id="9912.00001"), "listing day 2099-12-01 is more than 7 days ahead"),
+        (_api(id="2401.00001v99999999999999999999"), "version number too large"),
+        (_api(title="Lone \ud800 surrogate"), "'title' holds a lone surrogate"),
+        (_api(authors=["A", "B \udfff"]), "'authors' holds a lone surrogate"),
+    ],
+)
+def test_implausible_dates_and_unstorable_values_are_refused(record: object, reason: str) -> None:
+    with pytest.raises(RecordError, match=re.escape(reason)):
+        parse_listing_record(record)
+
+
+def test_arxivs_first_papers_are_accepted() -> None:
+    record = {"id": "hep-th/9108001", "title": "t", "abstract": "a", "subjects": []}
+    paper = parse_listing_record(record | {"dates": ["1991-08-14"]})
+    assert paper.listing_day == date(1991, 8, 15)
+
+
+def test_upvotes_over_the_stored_range_are_refused() -> None:
+    entry = {"title": "t", "abstract": "a", "upvotes": 2**63}
+    with pytest.raises(RecordError, match="'upvotes' is over"):
+        parse_upvote_entry("2401.00001", entry)
+
+
+@pytest.mark.parametrize(
+    ("record", "listing_day"),
+    [
+        # Submitted Friday 2024-04-05, held and announced in May: not on Monday 8 April.
+        (_api(id="2405.10957", published="2024-04-05T11:00:00Z"), date(2024, 5, 1)),
+        (
+            {"id": "2405.10957", "title": "t", "abstract": "a", "subjects": []}
+            | {"dates": ["2024-04-05"]},
+            date(2024, 5, 1),
+        ),
+        (_api(id="2404.00001", published="2024-04-05T11:00:00Z"), date(2024, 4, 8)),
+    ],
+)
+def test_held_paper_is_listed_in_its_id_month(record: object, listing_day: date) -> None:
+    assert parse_listing_record(record).listing_day == listing_day
+
+
+def test_held_paper_in_an_upvote_snapshot_is_listed_in_its_id_month() -> None:
+    entry = {"title": "t", "abstract": "a", "upvotes": 1, "publication_date": "2024-04-05"}
+    assert parse_upvote_entry("2405.10957", entry).listing_day == date(2024, 5, 1)
+
+
+def test_control_and_bidi_override_characters_never_reach_title_abstract_or_names() -> None:
+    paper = parse_listing_record(
+        _api(
+            title="Safe\u202e txt.exe\x00",
+            abstract="One\x07 line\r\n  Two\u2066",
+            authors=["Ada\x1b[31m Lovelace"],
+            comment="c\u202d",
+            primary_category="cs.AI\x00",
+        )
+    )
+    assert paper.title == "Safe txt.exe"
+    assert paper.abstract == "One line\n\nTwo"
+    assert paper.authors == ("Ada[31m Lovelace",)
+    assert (paper.comment, paper.primary_category) == ("c", None)
+    oai = {"id": "2404.00001", "title": "t", "abstract": "a", "subjects": [], "dates": []}
+    paper = parse_listing_record(oai | {"doi": ["10.1/\x00x"], "journal_ref": ["J\u202e"]})
+    assert (paper.doi, paper.journal_ref) == ("10.1/x", "J")

@@ -18,7 +18,7 @@ def db() -> None:
 def upgrade(context: click.Context) -> None:
     """Create the schema or apply pending migrations."""
     settings = settings_from(context)
-    with database(settings) as opened:
+    with database(settings, if_missing="open") as opened:
         before = opened.schema_state()
         opened.upgrade()
     target = redact_url(settings.effective_database_url())

@@ -34,7 +34,8 @@ def ingest_file(
 ) -> None:
     """Load papers from JSON Lines listings, OAI Dublin Core records or upvote snapshots.
 
-    Files may be gzipped. Reruns are safe: known papers are merged, never duplicated.
+    Files may be gzipped. Reruns are safe: known papers are merged, never duplicated. A
+    database that does not exist yet is created.
     """
     settings = settings_from(context)
     shown: list[Problem] = []
@@ -47,7 +48,7 @@ def ingest_file(
     total_bytes = sum(path.stat().st_size for path in paths)
     started = time.perf_counter()
     with (
-        database(settings) as db,
+        database(settings, if_missing="create") as db,
         tqdm(
             total=total_bytes, unit="B", unit_scale=True, desc="ingest", disable=quiet or None
         ) as bar,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import click
@@ -15,6 +16,7 @@ from paperwire.digest.send import DigestConfigError
 from paperwire.ingest.arxiv.jobs import start_scheduled_harvest
 from paperwire.search.embedder import EmbedderUnavailable
 from paperwire.search.engine import VectorSearchUnavailable, searcher_for
+from paperwire.signing import SecretKeyError, secret_key
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
 from paperwire.web.asgi import FACTORY
@@ -35,13 +37,14 @@ from paperwire.web.asgi import FACTORY
 @click.pass_context
 def serve(context: click.Context, host: str | None, port: int | None, workers: int) -> None:
     """Serve the web pages. A brand-new database is created (and filled with the demo papers)."""
-    settings = settings_from(context)
-    with database(settings) as db:
+    settings = _listening_on(settings_from(context), host)
+    with database(settings, if_missing="open") as db:
         try:
+            secret_key(settings)  # an empty or short key would let anyone sign sessions
             for line in prepare_database(db, settings):
                 click.echo(line)
             searcher_for(db, settings)  # fails now, not at the first search
-        except (VectorSearchUnavailable, EmbedderUnavailable) as error:
+        except (VectorSearchUnavailable, EmbedderUnavailable, SecretKeyError) as error:
             raise click.ClickException(str(error)) from None
         stop_harvest = threading.Event()
         if start_scheduled_harvest(settings, stop_harvest) is not None:
@@ -58,6 +61,15 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
             return
     # Each worker imports the app factory and opens its own pool; this process supervises.
     _run(FACTORY, settings, host, port, workers=workers)
+
+
+def _listening_on(settings: Settings, host: str | None) -> Settings:
+    """settings with --host as PAPERWIRE_HOST, which also names a Host header the site
+    answers to (web/hosts.py); the environment carries it to worker processes."""
+    if not host:
+        return settings
+    os.environ["PAPERWIRE_HOST"] = host
+    return settings.model_copy(update={"host": host})
 
 
 def _run(

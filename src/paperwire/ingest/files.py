@@ -17,7 +17,12 @@ from paperwire.storage import Database
 from paperwire.storage.papers import UpsertCounts, upsert_papers
 
 BATCH_SIZE = 2_000
-MAX_WHOLE_FILE_JSON_BYTES = 256 * 1024 * 1024
+# A paper record is a few KB: a longer line is refused, and never held whole in memory.
+MAX_LINE_BYTES = 1024 * 1024
+# An upvote snapshot is one JSON document, parsed whole: refused above this size once
+# decompressed (about 35,000 papers), so a small gzip cannot expand to gigabytes in memory.
+MAX_WHOLE_FILE_JSON_BYTES = 64 * 1024 * 1024
+_READ_CHUNK_BYTES = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 5
 
@@ -125,8 +130,10 @@ def _read_json_lines(
     reported = 0
     number = 0
     try:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
+        for number, line in enumerate(_bounded_lines(stream), start=1):
+            if line is None:
+                yield number, f"line longer than {MAX_LINE_BYTES:,} bytes"
+            elif line.strip():
                 yield number, _parse_line(line)
             if progress is not None and number % 1_000 == 0:
                 reported = _report_progress(raw, reported, progress)
@@ -136,13 +143,35 @@ def _read_json_lines(
         _report_progress(raw, reported, progress)
 
 
+def _bounded_lines(stream: IO[bytes]) -> Iterator[bytes | None]:
+    """Each line of stream, or None for a line over MAX_LINE_BYTES: that one is skipped a
+    chunk at a time, so memory stays bounded whatever the file holds."""
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        if len(line) <= MAX_LINE_BYTES:
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(_READ_CHUNK_BYTES)
+        yield None
+
+
 def _parse_line(line: bytes) -> Paper | str:
     try:
-        return parse_listing_record(json.loads(line))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        record = _json(line)
+    except ValueError as error:  # not UTF-8, not JSON, an integer too long to convert
         return f"not valid JSON: {error}"
+    try:
+        return parse_listing_record(record)
     except RecordError as error:
         return str(error)
+
+
+def _json(content: bytes) -> Any:
+    """json.loads, with nesting too deep for the parser reported as bad JSON."""
+    try:
+        return json.loads(content)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def _read_upvote_snapshot(
@@ -159,22 +188,37 @@ def _read_upvote_snapshot(
 
 
 def _load_whole_json(path: Path, stream: IO[bytes]) -> Any:
-    content = stream.read(MAX_WHOLE_FILE_JSON_BYTES + 1)
-    if len(content) > MAX_WHOLE_FILE_JSON_BYTES:
-        raise FileFormatError("a JSON document this large must be split into JSON Lines")
+    # Measured a chunk at a time before reading: a refused file never fills memory.
+    if not _fits(stream, MAX_WHOLE_FILE_JSON_BYTES):
+        raise FileFormatError(
+            f"a JSON document over {MAX_WHOLE_FILE_JSON_BYTES // 1024 // 1024} MiB "
+            "(decompressed) is refused: split it into JSON Lines"
+        )
+    stream.seek(0)
     try:
-        return json.loads(content)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return _json(stream.read())
+    except ValueError as error:
         raise FileFormatError(f"{_unsupported()} ({error})") from None
 
 
-def _is_json_lines(sample: list[bytes]) -> bool:
-    """JSON Lines when one of the first lines is a whole record (a damaged first line is
-    allowed); a pretty-printed snapshot has no line that parses on its own."""
+def _fits(stream: IO[bytes], limit: int) -> bool:
+    size = 0
+    while chunk := stream.read(_READ_CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            return False
+    return True
+
+
+def _is_json_lines(sample: list[bytes | None]) -> bool:
+    """JSON Lines when one of the first lines is a whole record (a damaged or overlong first
+    line is allowed); a pretty-printed snapshot has no line that parses on its own."""
     for line in sample:
+        if line is None:
+            continue
         try:
-            record = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            record = _json(line)
+        except ValueError:
             continue
         return isinstance(record, dict) and not _is_snapshot_object(record)
     return False
@@ -185,11 +229,12 @@ def _is_snapshot_object(record: dict[str, Any]) -> bool:
     return "id" not in record and all(isinstance(v, dict) for v in record.values())
 
 
-def _first_content_lines(stream: IO[bytes], count: int) -> list[bytes]:
-    lines: list[bytes] = []
+def _first_content_lines(stream: IO[bytes], count: int) -> list[bytes | None]:
+    """Up to count non-blank lines; None stands for a line over MAX_LINE_BYTES."""
+    lines: list[bytes | None] = []
     try:
-        for line in stream:
-            if line.strip():
+        for line in _bounded_lines(stream):
+            if line is None or line.strip():
                 lines.append(line)
             if len(lines) == count:
                 break

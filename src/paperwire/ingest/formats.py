@@ -8,12 +8,24 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from paperwire.ingest.subjects import categories_from_subjects
-from paperwire.papers import InvalidArxivId, Paper, category_codes, parse_arxiv_id
+from paperwire.papers import (
+    ImplausibleDate,
+    InvalidArxivId,
+    Paper,
+    category_codes,
+    checked_listing_day,
+    parse_arxiv_id,
+    plausible_day,
+    plausible_moment,
+)
 from paperwire.ranking.calendar import ARXIV_TZ, listing_day_for_submission
+from paperwire.text import has_lone_surrogate, without_unsafe_controls
 
 MAX_TITLE_CHARS = 2_000
 MAX_ABSTRACT_CHARS = 20_000
 MAX_AUTHORS = 5_000
+# Far above any real count, and within the database's 32-bit integer column.
+MAX_UPVOTES = 1_000_000_000
 # OAI Dublin Core gives version dates without a time: count them as submitted at noon Eastern.
 _DATE_ONLY_SUBMISSION_TIME = time(12, 0)
 _SPACES_RE = re.compile(r"\s+")
@@ -46,11 +58,14 @@ def parse_upvote_entry(arxiv_id: str, entry: object) -> Paper:
     published = _timestamp(entry, "publication_date")
     upvotes = entry.get("upvotes")
     if not isinstance(upvotes, int) or isinstance(upvotes, bool) or upvotes < 0:
-        raise RecordError(f"'upvotes' must be a non-negative integer, got {upvotes!r}")
+        raise RecordError(f"'upvotes' must be a non-negative integer, got {upvotes!r:.40}")
+    if upvotes > MAX_UPVOTES:
+        raise RecordError(f"'upvotes' is over {MAX_UPVOTES:,}")
+    common = _common(entry, arxiv_id)
     return Paper(
-        **_common(entry, arxiv_id),
+        **common,
         published_at=published,
-        listing_day=listing_day_for_submission(published) if published else None,
+        listing_day=submission_listing_day(common["arxiv_id"], published),
         imported_upvotes=upvotes,
     )
 
@@ -59,23 +74,25 @@ def _parse_api_listing(record: Mapping[str, Any]) -> Paper:
     common = _common(record, record.get("version_id") or record.get("id"))
     published = _timestamp(record, "published")
     categories = category_codes(_strings(record, "categories"))
+    primary = category_codes([_optional_text(record, "primary_category") or ""])
     return Paper(
         **common,
         categories=categories,
-        primary_category=_optional_text(record, "primary_category") or _first(categories),
+        primary_category=_first(primary) or _first(categories),
         published_at=published,
         updated_at=_timestamp(record, "updated"),
-        listing_day=listing_day_for_submission(published) if published else None,
+        listing_day=submission_listing_day(common["arxiv_id"], published),
     )
 
 
 def _parse_daily_listing(record: Mapping[str, Any]) -> Paper:
     categories = category_codes(_strings(record, "categories"))
+    common = _common(record, record.get("id"))
     return Paper(
-        **_common(record, record.get("id")),
+        **common,
         categories=categories,
         primary_category=_first(categories),  # arXiv lists the primary category first
-        listing_day=_day(record, "first_listed"),
+        listing_day=record_listing_day(common["arxiv_id"], _day(record, "first_listed")),
         listing_day_exact=True,
     )
 
@@ -93,11 +110,11 @@ def _parse_oai_dc(record: Mapping[str, Any]) -> Paper:
         },
         categories=categories,
         primary_category=_first(categories),
-        doi=_first(_strings(record, "doi")),
-        journal_ref="; ".join(_strings(record, "journal_ref")) or None,
+        doi=_clean_optional(_first(_strings(record, "doi"))),
+        journal_ref=_clean_optional("; ".join(_strings(record, "journal_ref"))),
         published_at=first,
         updated_at=noon_eastern(days[-1]) if days else None,
-        listing_day=listing_day_for_submission(first) if first else None,
+        listing_day=submission_listing_day(common["arxiv_id"], first),
     )
 
 
@@ -123,14 +140,16 @@ def _common(record: Mapping[str, Any], raw_id: object) -> dict[str, Any]:
 
 
 def clean_title(text: str) -> str:
-    """Collapse arXiv's hard line breaks and runs of spaces into single spaces."""
-    return _SPACES_RE.sub(" ", text).strip()
+    """Collapse arXiv's hard line breaks and runs of spaces into single spaces; control and
+    bidirectional-override characters are dropped."""
+    return _SPACES_RE.sub(" ", without_unsafe_controls(text)).strip()
 
 
 def clean_abstract(text: str) -> str:
-    """Join arXiv's hard-wrapped lines; an indented line starts a new paragraph."""
+    """Join arXiv's hard-wrapped lines; an indented line starts a new paragraph. Control and
+    bidirectional-override characters are dropped."""
     paragraphs: list[list[str]] = [[]]
-    for line in text.strip().split("\n"):
+    for line in without_unsafe_controls(text).strip().split("\n"):
         if (line[:1].isspace() and paragraphs[-1]) or not line.strip():
             paragraphs.append([])
         if line.strip():
@@ -150,14 +169,21 @@ def _required_text(record: Mapping[str, Any], key: str, max_chars: int) -> str:
         raise RecordError(f"missing '{key}'" if value is None else f"'{key}' must be text")
     if len(value) > max_chars:
         raise RecordError(f"'{key}' is longer than {max_chars} characters")
-    return value
+    return _encodable(value, key)
 
 
 def _optional_text(record: Mapping[str, Any], key: str) -> str | None:
     value = record.get(key)
     if value is None or isinstance(value, str):
-        return value
+        return _encodable(value, key) if value is not None else None
     raise RecordError(f"'{key}' must be text")
+
+
+def _encodable(value: str, key: str) -> str:
+    # JSON may escape a lone surrogate ("\ud800"), which no database can store as UTF-8.
+    if has_lone_surrogate(value):
+        raise RecordError(f"'{key}' holds a lone surrogate escape, which is not text")
+    return value
 
 
 def _clean_optional(value: str | None) -> str | None:
@@ -169,9 +195,9 @@ def _strings(record: Mapping[str, Any], key: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
+        return (_encodable(value, key),)
     if isinstance(value, Sequence) and all(isinstance(item, str) for item in value):
-        return tuple(value)
+        return tuple(_encodable(item, key) for item in value)
     raise RecordError(f"'{key}' must be a list of text")
 
 
@@ -188,7 +214,7 @@ def _timestamp(record: Mapping[str, Any], key: str) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise RecordError(f"'{key}' is not a timestamp: {value[:40]!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return record_moment(parsed, f"'{key}'")
 
 
 def _day(record: Mapping[str, Any], key: str) -> date | None:
@@ -198,9 +224,43 @@ def _day(record: Mapping[str, Any], key: str) -> date | None:
 
 def _parse_day(value: str, key: str) -> date:
     try:
-        return date.fromisoformat(value.strip()[:10])
+        day = date.fromisoformat(value.strip()[:10])
     except ValueError:
         raise RecordError(f"'{key}' is not a date: {value[:40]!r}") from None
+    return record_day(day, f"'{key}'")
+
+
+def record_day(day: date, name: str) -> date:
+    """A date a source gives, or RecordError naming the field when it is implausible."""
+    try:
+        return plausible_day(day)
+    except ImplausibleDate as error:
+        raise RecordError(f"{name}: {error}") from None
+
+
+def record_moment(moment: datetime, name: str) -> datetime:
+    """A timestamp a source gives, in UTC, or RecordError naming the field when it is
+    implausible (which also keeps timezone conversion from overflowing)."""
+    try:
+        return plausible_moment(moment)
+    except ImplausibleDate as error:
+        raise RecordError(f"{name}: {error}") from None
+
+
+def record_listing_day(arxiv_id: str, day: date | None) -> date | None:
+    """The listing day to store (see papers.checked_listing_day), or RecordError."""
+    try:
+        return checked_listing_day(arxiv_id, day)
+    except ImplausibleDate as error:
+        raise RecordError(f"listing day {error}") from None
+
+
+def submission_listing_day(arxiv_id: str, submitted_at: datetime | None) -> date | None:
+    """The listing day of a paper submitted at that moment (None when unknown), moved into
+    its id's month; RecordError when implausible."""
+    if submitted_at is None:
+        return None
+    return record_listing_day(arxiv_id, listing_day_for_submission(submitted_at))
 
 
 def noon_eastern(day: date) -> datetime:

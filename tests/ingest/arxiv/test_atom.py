@@ -190,3 +190,27 @@ def test_other_root_element_raises_malformed_response() -> None:
     data = (TEST_DATA / "arxiv" / "oai-pmh" / "arxiv-single.xml").read_bytes()
     with pytest.raises(MalformedResponse, match="unexpected root element <OAI-PMH>"):
         parse_api_feed(data)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        (
+            b'<published xmlns="http://www.w3.org/2005/Atom">2003-07-07T13:46:39-04:00',
+            b'<published xmlns="http://www.w3.org/2005/Atom">9999-12-31T23:59:59-12:00',
+            "<published>: 9999-12-31 is more than 7 days ahead",
+        ),
+        (
+            b'<updated xmlns="http://www.w3.org/2005/Atom">2003-07-07T13:46:39-04:00',
+            b'<updated xmlns="http://www.w3.org/2005/Atom">0001-01-01T00:00:00+01:00',
+            "<updated>: 0001-01-01 is before arXiv began (1991)",
+        ),
+    ],
+    ids=["year 9999", "year 1"],
+)
+def test_entry_with_a_date_out_of_range_is_rejected_with_the_reason(
+    old: bytes, new: bytes, reason: str
+) -> None:
+    page = _electron_with(old, new)
+    assert page.papers == []
+    assert page.rejected == [f"http://arxiv.org/abs/hep-ex/0307015: {reason}"]

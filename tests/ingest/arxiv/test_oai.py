@@ -402,3 +402,43 @@ def test_other_root_element_raises_malformed_response() -> None:
 def test_oai_page_without_records_or_error_raises_malformed_response() -> None:
     with pytest.raises(MalformedResponse, match="neither <ListRecords> nor <GetRecord>"):
         parse_oai_page(_oai("<Identify><repositoryName>arXiv</repositoryName></Identify>"))
+
+
+def test_records_with_dates_out_of_range_are_rejected_and_their_datestamps_ignored() -> None:
+    data = _oai(
+        "<ListRecords>"
+        + _record(
+            "oai:arXiv.org:2404.00001",
+            "<id>2404.00001</id><title>T</title><created>9999-12-31</created>",
+            datestamp="9999-12-31",
+        )
+        + _record(
+            "oai:arXiv.org:2404.00002",
+            "<id>2404.00002</id><title>T</title>"
+            "<created>2024-04-01</created><updated>0001-01-01</updated>",
+        )
+        + _record(
+            "oai:arXiv.org:2404.00003",
+            "<id>2404.00003</id><title>Kept</title><created>2024-04-01</created>",
+        )
+        + "</ListRecords>"
+    )
+    page = parse_oai_page(data)
+    assert [p.arxiv_id for p in page.papers] == ["2404.00003"]
+    assert page.rejected == [
+        "oai:arXiv.org:2404.00001: <created>: 9999-12-31 is more than 7 days ahead",
+        "oai:arXiv.org:2404.00002: <updated>: 0001-01-01 is before arXiv began (1991)",
+    ]
+    assert page.datestamps == [date(2024, 4, 8)] * 2  # a harvest never jumps to 9999
+
+
+def test_held_record_is_listed_in_its_id_month() -> None:
+    data = _oai(
+        "<ListRecords>"
+        + _record(
+            "oai:arXiv.org:2405.10957",
+            "<id>2405.10957</id><title>T</title><created>2024-04-05</created>",
+        )
+        + "</ListRecords>"
+    )
+    assert _only(parse_oai_page(data)).listing_day == date(2024, 5, 1)

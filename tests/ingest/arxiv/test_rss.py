@@ -238,3 +238,27 @@ def test_other_root_element_raises_malformed_response() -> None:
     data = (TEST_DATA / "arxiv" / "oai-pmh" / "arxiv-single.xml").read_bytes()
     with pytest.raises(MalformedResponse, match="unexpected root element <OAI-PMH>"):
         parse_announcement_feed(data)
+
+
+def test_item_dated_out_of_range_is_rejected_and_the_rest_kept() -> None:
+    dated = b"<pubDate>Fri, 23 Feb 2024 00:00:00 -0500</pubDate>\n<arxiv:announce_type>new"
+    assert dated in RSS_2
+    data = RSS_2.replace(
+        dated, b"<pubDate>Fri, 31 Dec 9999 23:59:59 -1200</pubDate>\n<arxiv:announce_type>new"
+    )
+    feed = parse_announcement_feed(data)
+    assert [a.paper.arxiv_id for a in feed.announcements] == ["2401.13429"]
+    assert feed.rejected == [
+        "oai:arXiv.org:2402.14001v1: <pubDate>: 9999-12-31 is more than 7 days ahead"
+    ]
+
+
+@pytest.mark.parametrize(
+    "date_text", [b"Mon, 31 Dec 1990 23:30:00 -0100", b"Fri, 31 Dec 9999 23:59:59 -1200"]
+)
+def test_feed_dated_out_of_range_raises_malformed_response(date_text: bytes) -> None:
+    channel_date = b"<pubDate>Fri, 23 Feb 2024 00:00:00 -0500</pubDate>\n<skipDays>"
+    assert channel_date in RSS_2
+    data = RSS_2.replace(channel_date, b"<pubDate>" + date_text + b"</pubDate>\n<skipDays>")
+    with pytest.raises(MalformedResponse, match=r"^arXiv announcement feed: <pubDate>: "):
+        parse_announcement_feed(data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from xml.etree.ElementTree import Element
 
 from paperwire.ingest.arxiv.xmlsafe import (
@@ -22,9 +22,10 @@ from paperwire.ingest.formats import (
     bounded_authors,
     clean_abstract,
     clean_title,
+    record_moment,
+    submission_listing_day,
 )
 from paperwire.papers import InvalidArxivId, Paper, category_codes, parse_arxiv_id
-from paperwire.ranking.calendar import listing_day_for_submission
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 OPENSEARCH_NS = "http://a9.com/-/spec/opensearch/1.1/"
@@ -108,7 +109,7 @@ def _paper(entry: Element) -> Paper:
         journal_ref=optional_clean(text_of(entry.find(f"{_ARXIV}journal_ref"))),
         published_at=published,
         updated_at=_timestamp(entry, "updated"),
-        listing_day=listing_day_for_submission(published) if published else None,
+        listing_day=submission_listing_day(arxiv_id, published),
     )
 
 
@@ -151,7 +152,7 @@ def _timestamp(entry: Element, name: str) -> datetime | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise RecordError(f"<{name}> is not a timestamp: {text[:40]!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return record_moment(parsed, f"<{name}>")
 
 
 def _count(root: Element, name: str) -> int:

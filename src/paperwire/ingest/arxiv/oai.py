@@ -26,9 +26,10 @@ from paperwire.ingest.formats import (
     clean_abstract,
     clean_title,
     noon_eastern,
+    record_day,
+    submission_listing_day,
 )
-from paperwire.papers import InvalidArxivId, Paper, parse_arxiv_id
-from paperwire.ranking.calendar import listing_day_for_submission
+from paperwire.papers import ImplausibleDate, InvalidArxivId, Paper, parse_arxiv_id, plausible_day
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_NS = "http://arxiv.org/OAI/arXiv/"
@@ -119,11 +120,12 @@ def _add_record(page: OaiPage, record: Element) -> None:
 
 
 def _datestamp(header: Element) -> date | None:
-    """The header's datestamp (day granularity); None when absent or not a date."""
+    """The header's datestamp (day granularity); None when absent, not a date, or outside
+    the plausible range (a harvest must not move its window to year 9999)."""
     text = (text_of(header.find(f"{_OAI}datestamp")) or "").strip()
     try:
-        return date.fromisoformat(text[:10]) if text else None
-    except ValueError:
+        return plausible_day(date.fromisoformat(text[:10])) if text else None
+    except (ValueError, ImplausibleDate):
         return None
 
 
@@ -157,7 +159,7 @@ def _paper(record: Element) -> Paper:
         journal_ref=optional_clean(text_of(arxiv.find(f"{ns}journal-ref"))),
         published_at=published,
         updated_at=_noon_eastern(_date(arxiv, ns, "updated")),
-        listing_day=listing_day_for_submission(published) if published else None,
+        listing_day=submission_listing_day(arxiv_id, published),
     )
 
 
@@ -190,9 +192,10 @@ def _date(arxiv: Element, ns: str, name: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text[:10])
+        day = date.fromisoformat(text[:10])
     except ValueError:
         raise RecordError(f"<{name}> is not a date: {text[:40]!r}") from None
+    return record_day(day, f"<{name}>")
 
 
 def _noon_eastern(day: date | None) -> datetime | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element
 
@@ -24,6 +25,8 @@ from paperwire.ingest.formats import (
     bounded_authors,
     clean_abstract,
     clean_title,
+    record_listing_day,
+    record_moment,
 )
 from paperwire.papers import InvalidArxivId, Paper, parse_arxiv_id
 from paperwire.ranking.calendar import newest_listing_day
@@ -110,19 +113,19 @@ def parse_announcement_feed(data: bytes) -> AnnouncementFeed:
         if channel is None:
             raise MalformedResponse(f"{_WHAT}: <rss> without <channel>")
         category = _category(text_of(channel.find("link")))
-        published = _rss_date(channel, "pubDate") or _rss_date(channel, "lastBuildDate")
-        items = [_rss_item(item) for item in channel.findall("item")]
+        published = _feed_date(_rss_date, channel, "pubDate", "lastBuildDate")
+        elements = channel.findall("item")
     else:
         category = _category(text_of(root.find(f"{_ATOM}id")))
-        published = _atom_date(root, "published") or _atom_date(root, "updated")
-        items = [_atom_item(entry) for entry in root.findall(f"{_ATOM}entry")]
+        published = _feed_date(_atom_date, root, "published", "updated")
+        elements = root.findall(f"{_ATOM}entry")
     announcements: list[Announcement] = []
     rejected: list[str] = []
-    for item in items:
+    for element in elements:
         try:
-            announcements.append(_announcement(item, published))
+            announcements.append(_announcement(_read_item(element), published))
         except RecordError as error:
-            rejected.append(f"{item.guid or 'item without id'}: {error}")
+            rejected.append(f"{_guid(element) or 'item without id'}: {error}")
     return AnnouncementFeed(category, published, announcements, rejected)
 
 
@@ -153,10 +156,11 @@ def _announcement(item: _Item, feed_published: datetime | None) -> Announcement:
         raise RecordError("no announce type")
     abstract = described.group("abstract") if described else None
     announced = item.published or feed_published
-    listing_day = (
+    listing_day = record_listing_day(
+        arxiv_id,
         listing_day_of_announcement(announced)
         if announced is not None and announce_type.lower() in FIRST_LISTING_TYPES
-        else None
+        else None,
     )
     categories = unique([c.strip() for c in item.categories])
     paper = Paper(
@@ -173,9 +177,20 @@ def _announcement(item: _Item, feed_published: datetime | None) -> Announcement:
     return Announcement(paper, announce_type.lower())
 
 
+def _guid(element: Element) -> str:
+    """The id of an RSS <item> or an Atom <entry>, for saying which one was skipped."""
+    found = element.find("guid") if element.tag == "item" else element.find(f"{_ATOM}id")
+    return clean_title(text_of(found) or "")
+
+
+def _read_item(element: Element) -> _Item:
+    """An RSS <item> or Atom <entry>; RecordError when one of its dates is bad."""
+    return _rss_item(element) if element.tag == "item" else _atom_item(element)
+
+
 def _rss_item(item: Element) -> _Item:
     return _Item(
-        guid=clean_title(text_of(item.find("guid")) or ""),
+        guid=_guid(item),
         title=text_of(item.find("title")),
         description=text_of(item.find("description")) or "",
         categories=[text_of(c) or "" for c in item.findall("category")],
@@ -187,7 +202,7 @@ def _rss_item(item: Element) -> _Item:
 
 def _atom_item(entry: Element) -> _Item:
     return _Item(
-        guid=clean_title(text_of(entry.find(f"{_ATOM}id")) or ""),
+        guid=_guid(entry),
         title=text_of(entry.find(f"{_ATOM}title")),
         description=text_of(entry.find(f"{_ATOM}summary")) or "",
         categories=[c.get("term", "") for c in entry.findall(f"{_ATOM}category")],
@@ -228,17 +243,26 @@ def _category(feed_link: str | None) -> str | None:
     return segment or None
 
 
+def _feed_date(
+    read: Callable[[Element, str], datetime | None], parent: Element, name: str, fallback: str
+) -> datetime | None:
+    """The feed's own date: every item's listing day hangs on it, so a bad one refuses the
+    whole feed (a bad item date only skips that item)."""
+    try:
+        return read(parent, name) or read(parent, fallback)
+    except RecordError as error:
+        raise MalformedResponse(f"{_WHAT}: {error}") from None
+
+
 def _rss_date(parent: Element, name: str) -> datetime | None:
     text = (text_of(parent.find(name)) or "").strip()
     if not text:
         return None
     try:
         parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        raise MalformedResponse(
-            f"{_WHAT}: <{name}> is not an RFC 822 date: {text[:40]!r}"
-        ) from None
-    return _utc(parsed)
+    except (TypeError, ValueError, OverflowError):
+        raise RecordError(f"<{name}> is not an RFC 822 date: {text[:40]!r}") from None
+    return record_moment(parsed, f"<{name}>")
 
 
 def _atom_date(parent: Element, name: str) -> datetime | None:
@@ -246,10 +270,7 @@ def _atom_date(parent: Element, name: str) -> datetime | None:
     if not text:
         return None
     try:
-        return _utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise MalformedResponse(f"{_WHAT}: <{name}> is not a timestamp: {text[:40]!r}") from None
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        raise RecordError(f"<{name}> is not a timestamp: {text[:40]!r}") from None
+    return record_moment(parsed, f"<{name}>")
