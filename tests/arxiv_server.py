@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -17,6 +20,10 @@ class Reply:
     status: int = 200
     headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/xml; charset=utf-8"),)
     delay_seconds: float = 0.0  # longer than the client's timeout: a timeout
+    # "headers" or "body": that part (and what follows) is sent one byte every trickle_seconds,
+    # so that no single read waits long but the whole answer takes long.
+    trickle: str = ""
+    trickle_seconds: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,15 @@ class Script:
         return Reply(b"no recorded reply for this request", status=404)
 
 
+@cache
+def gzip_bomb(decompressed_bytes: int) -> bytes:
+    """A gzip of that many zero bytes, built a MiB at a time (a few hundred KB per 100 MiB)."""
+    chunk = bytes(2**20)
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [compressor.compress(chunk) for _ in range(-(-decompressed_bytes // len(chunk)))]
+    return b"".join([*parts, compressor.flush()])
+
+
 def params_include(**expected: str) -> Route:
     """A route matching requests whose query holds these parameters."""
     return lambda _path, params: all(params.get(k) == v for k, v in expected.items())
@@ -70,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay_seconds:
             time.sleep(reply.delay_seconds)
         try:
+            if reply.trickle:
+                self._trickle(reply)
+                return
             self.send_response(reply.status)
             for name, value in reply.headers:
                 self.send_header(name, value)
@@ -78,6 +97,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test)
             pass
+
+    def _trickle(self, reply: Reply) -> None:
+        lines = [
+            f"HTTP/1.0 {reply.status} {HTTPStatus(reply.status).phrase}",
+            *(f"{name}: {value}" for name, value in reply.headers),
+            f"Content-Length: {len(reply.body)}",
+        ]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        fast, slow = (b"", head + reply.body) if reply.trickle == "headers" else (head, reply.body)
+        self.wfile.write(fast)
+        for byte in slow:
+            time.sleep(reply.trickle_seconds)
+            self.wfile.write(bytes([byte]))
 
     def log_message(self, *_args: object) -> None:
         pass

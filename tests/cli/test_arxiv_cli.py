@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from arxiv_server import Reply, Script, path_is, serving
+from arxiv_server import Reply, Script, params_include, path_is, serving
 from click.testing import CliRunner
 from factories import TEST_DATA
 
@@ -93,3 +93,73 @@ def test_failed_harvest_says_how_to_resume(monkeypatch: pytest.MonkeyPatch) -> N
 def test_status_before_any_harvest() -> None:
     run("db", "upgrade")
     assert "no harvest has run yet" in run("ingest", "status")[1]
+
+
+def _api_entry_feed(*ids: str) -> bytes:
+    entries = "".join(
+        f"<entry><id>http://arxiv.org/abs/{arxiv_id}v1</id><title>Paper {arxiv_id}</title>"
+        "<published>2024-01-02T03:04:05Z</published></entry>"
+        for arxiv_id in ids
+    )
+    return (
+        '<feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+        "<opensearch:totalResults>500</opensearch:totalResults>"
+        "<opensearch:startIndex>0</opensearch:startIndex>"
+        f"<opensearch:itemsPerPage>{len(ids)}</opensearch:itemsPerPage>{entries}</feed>"
+    ).encode()
+
+
+IDS = ("--id", "2401.00001", "--id", "2401.00002", "--id", "2401.00003")
+FIRST_IDS = params_include(id_list="2401.00001,2401.00002")
+LAST_ID = params_include(id_list="2401.00003")
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("hostile", "message"),
+    [
+        (Reply(b"<feed/>", headers=(("Content-Encoding", "gzip"),)), "but not gzip"),
+        (Reply(b"<feed/>", headers=(("Content-Encoding", "zz"),)), "Content-Encoding 'zz'"),
+        (Reply(status=307, headers=(("Location", "/loop"),)), "more than 5 redirects"),
+    ],
+    ids=["not-gzip", "unknown-encoding", "redirect-loop"],
+)
+def test_broken_answer_is_a_one_line_error_and_the_rerun_continues(
+    monkeypatch: pytest.MonkeyPatch, hostile: Reply, message: str
+) -> None:
+    run("db", "upgrade")
+    script = (
+        Script()
+        .on(FIRST_IDS, Reply(_api_entry_feed("2401.00001", "2401.00002")))
+        .on(LAST_ID, hostile, Reply(_api_entry_feed("2401.00003")))
+        .on(path_is("/loop"), Reply(status=307, headers=(("Location", "/loop"),)))
+    )
+    with serving(script) as url:
+        monkeypatch.setenv("PAPERWIRE_ARXIV_API_URL", f"{url}/api/query")
+        monkeypatch.setenv("PAPERWIRE_ARXIV_API_PAGE_SIZE", "2")
+        code, _, err = run("ingest", "arxiv", "--source", "api", *IDS)
+        assert code == 1
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("Error: api id=") and message in last
+        assert "rerun the same command to resume" in last and "Traceback" not in err
+        code, out, _ = run("ingest", "arxiv", "--source", "api", *IDS)
+    assert code == 0 and "(resumed): 1 pages, added 1" in out
+    assert [seen.params["id_list"] for seen in script.seen if seen.path != "/loop"] == [
+        "2401.00001,2401.00002",
+        "2401.00003",
+        "2401.00003",
+    ]
+
+
+@pytest.mark.usefixtures("env")
+def test_id_harvest_names_the_ids_arxiv_did_not_return(monkeypatch: pytest.MonkeyPatch) -> None:
+    run("db", "upgrade")
+    script = Script().on(path_is("/api/query"), Reply(_api_entry_feed("2401.00002")))
+    with serving(script) as url:
+        monkeypatch.setenv("PAPERWIRE_ARXIV_API_URL", f"{url}/api/query")
+        code, out, _ = run("ingest", "arxiv", "--source", "api", *IDS)
+        assert code == 0 and "added 1" in out
+        assert "not found: 2401.00001, 2401.00003" in out
+        code, out, _ = run("ingest", "arxiv", "--source", "api", "--id", "2401.00009", "--json")
+    assert code == 0 and json.loads(out)["missing"] == ["2401.00009"]

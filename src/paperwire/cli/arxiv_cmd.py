@@ -71,7 +71,7 @@ def ingest_arxiv(
         raise click.UsageError("--loop is for the oai and rss sources")
     if every is not None and not loop:
         raise click.UsageError("--every needs --loop")
-    with database(settings) as db:
+    with database(settings, if_missing="create") as db:
         db.require_current_schema()
         if loop:
             schedule = (
@@ -139,15 +139,18 @@ def _summary(report: HarvestReport) -> dict[str, object]:
         "unchanged": counts.unchanged,
         "deleted_upstream": report.deleted,
         "rejected": len(report.rejected),
+        "missing": report.missing,
     }
 
 
 def _line(report: HarvestReport) -> str:
     counts = report.counts
     resumed = " (resumed)" if report.resumed else ""
+    missing = f"; not found: {', '.join(report.missing)}" if report.missing else ""
     return (
         f"{report.source} {report.scope}{resumed}: {report.pages} pages, added {counts.added}, "
-        f"updated {counts.updated}, unchanged {counts.unchanged}, rejected {len(report.rejected)}"
+        f"updated {counts.updated}, unchanged {counts.unchanged}, "
+        f"rejected {len(report.rejected)}{missing}"
     )
 
 

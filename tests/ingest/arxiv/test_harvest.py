@@ -8,15 +8,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
-from arxiv_server import Reply, Script, params_include, path_is, serving
+from arxiv_server import Reply, Script, gzip_bomb, params_include, path_is, serving
 from factories import TEST_DATA
 
 from paperwire.config import Settings
-from paperwire.ingest.arxiv.client import PoliteClient
+from paperwire.ingest.arxiv.client import MAX_RESPONSE_BYTES, PoliteClient
 from paperwire.ingest.arxiv.harvest import (
     HarvestError,
     HarvestReport,
@@ -67,9 +69,34 @@ def settings_for(url: str, **overrides: object) -> Settings:
         "arxiv_delay_seconds": 0.0,
         "arxiv_max_backoff_seconds": 0.05,
         "arxiv_timeout_seconds": 2.0,
+        "arxiv_deadline_seconds": 5.0,
         "arxiv_max_attempts": 3,
     }
     return Settings(**(values | overrides))  # type: ignore[arg-type]
+
+
+def api_feed(total: int, *ids: str) -> bytes:
+    """An API page claiming `total` results and holding one entry per id, in order."""
+    entries = "".join(
+        f"<entry><id>http://arxiv.org/abs/{arxiv_id}v1</id><title>Paper {arxiv_id}</title>"
+        f"<summary>About {arxiv_id}.</summary><published>2024-01-02T03:04:05Z</published>"
+        "<updated>2024-01-02T03:04:05Z</updated><author><name>Ada Lovelace</name></author>"
+        '<arxiv:primary_category term="cs.AI"/></entry>'
+        for arxiv_id in ids
+    )
+    return (
+        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"'
+        ' xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+        f"<opensearch:totalResults>{total}</opensearch:totalResults>"
+        "<opensearch:startIndex>0</opensearch:startIndex>"
+        f"<opensearch:itemsPerPage>{len(ids)}</opensearch:itemsPerPage>{entries}</feed>"
+    ).encode()
+
+
+def run_api(db: Database, url: str, **kwargs: Any) -> HarvestReport:
+    settings = settings_for(url, arxiv_api_page_size=kwargs.pop("page_size", 200))
+    with PoliteClient(settings) as client:
+        return harvest_api(db, client, settings, **kwargs)
 
 
 def two_page_script() -> Script:
@@ -80,8 +107,10 @@ def two_page_script() -> Script:
     )
 
 
-def run_oai(db: Database, url: str, request: OaiRequest = WINDOW) -> HarvestReport:
-    settings = settings_for(url)
+def run_oai(
+    db: Database, url: str, request: OaiRequest = WINDOW, **overrides: object
+) -> HarvestReport:
+    settings = settings_for(url, **overrides)
     with PoliteClient(settings) as client:
         return harvest_oai(db, client, settings, request)
 
@@ -317,3 +346,80 @@ def test_loop_harvests_then_exits_cleanly_on_sigterm(tmp_path: Path) -> None:
     assert "added 6" in out
     assert "stopping" in err and "Traceback" not in err
     db.close()
+
+
+GZIPPED = (("Content-Encoding", "gzip"),)
+TRICKLE = Reply(PAGE_2, trickle="headers")  # each byte comes soon, the headers in ~4 s
+# Each makes the replies to page 2's first request (and its retries), and names the error.
+HOSTILE_PAGES: dict[str, tuple[Callable[[], list[Reply]], str]] = {
+    "gzip-bomb": (lambda: [Reply(gzip_bomb(MAX_RESPONSE_BYTES + 2**20), headers=GZIPPED)], "MiB"),
+    "not-gzip": (lambda: [Reply(PAGE_2, headers=GZIPPED)], "but not gzip"),
+    "unknown-encoding": (lambda: [Reply(PAGE_2, headers=(("Content-Encoding", "br"),))], "'br'"),
+    "redirect-loop": (lambda: [Reply(status=302, headers=(("Location", "/loop"),))], "redirects"),
+    "trickle": (lambda: [TRICKLE, TRICKLE, TRICKLE], "no complete answer within 0.5 s"),
+}
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_PAGES, ids=list(HOSTILE_PAGES))
+def test_hostile_page_stops_cleanly_keeps_earlier_pages_and_rerun_resumes(
+    db: Database, hostile: str
+) -> None:
+    make_replies, message = HOSTILE_PAGES[hostile]
+    script = (
+        Script()
+        .on(FIRST_PAGE, Reply(PAGE_1))
+        .on(params_include(resumptionToken="token-2"), *make_replies(), Reply(PAGE_2))
+        .on(path_is("/loop"), Reply(status=302, headers=(("Location", "/loop"),)))
+    )
+    with serving(script) as url:
+        with pytest.raises(HarvestError, match=r"page 2 \(.*resumptionToken=token-2\)") as raised:
+            run_oai(db, url, arxiv_deadline_seconds=0.5 if hostile == "trickle" else 5)
+        assert message in str(raised.value) and "\n" not in str(raised.value)
+        assert count_papers(db) == 3
+        failed = load_checkpoint(db, "oai", "set=physics:hep-th")
+        assert failed is not None and (failed.status, failed.pages) == (FAILED, 1)
+        assert failed.cursor == "token-2"
+        report = run_oai(db, url, OaiRequest("physics:hep-th", None, None))
+    assert report.resumed and count_papers(db) == 6
+
+
+@pytest.mark.parametrize("claimed_total", [0, 2, 1000])
+def test_id_harvest_stores_only_the_ids_asked_for_whatever_the_feed_claims(
+    db: Database, claimed_total: int
+) -> None:
+    feed = api_feed(claimed_total, "2401.00001", "2401.00002", "2401.00001", "2401.09999")
+    script = Script().on(path_is("/api/query"), Reply(feed))
+    with serving(script) as url:
+        report = run_api(db, url, ids=["2401.00001", "2401.00002v1", "2401.00003"])
+    assert len(script.seen) == 1
+    assert report.counts.added == 2 and count_papers(db) == 2
+    assert get_paper(db, "2401.09999") is None
+    assert script.seen[0].params == {
+        "id_list": "2401.00001,2401.00002v1,2401.00003",
+        "start": "0",
+        "max_results": "3",
+    }
+    assert report.rejected == ["2401.09999: not asked for"]
+    assert report.missing == ["2401.00003"]
+    checkpoint = load_checkpoint(db, "api", "id=2401.00001,2401.00002v1,2401.00003")
+    assert checkpoint is not None and checkpoint.status == COMPLETE
+
+
+def test_id_harvest_asks_for_the_ids_a_page_at_a_time(db: Database) -> None:
+    script = (
+        Script()
+        .on(params_include(id_list="2401.00001,2401.00002"), Reply(api_feed(9, "2401.00001")))
+        .on(params_include(id_list="2401.00003"), Reply(api_feed(9, "2401.00003")))
+    )
+    with serving(script) as url:
+        report = run_api(db, url, ids=["2401.00001", "2401.00002", "2401.00003"], page_size=2)
+    assert [seen.params["max_results"] for seen in script.seen] == ["2", "1"]
+    assert report.pages == 2 and report.counts.added == 2
+    assert report.missing == ["2401.00002"]
+
+
+def test_query_harvest_stops_when_the_server_repeats_its_page(db: Database) -> None:
+    script = Script().on(path_is("/api/query"), Reply(api_feed(1000, "2401.00001", "2401.00002")))
+    with serving(script) as url, pytest.raises(HarvestError, match="only repeats papers"):
+        run_api(db, url, query="all:loops", page_size=2)
+    assert len(script.seen) == 2 and count_papers(db) == 2

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection
 
 from paperwire.config import Settings
-from paperwire.ingest.arxiv.atom import ApiError, parse_api_feed
+from paperwire.ingest.arxiv.atom import ApiError, ApiPage, parse_api_feed
 from paperwire.ingest.arxiv.client import FetchError, PoliteClient
 from paperwire.ingest.arxiv.oai import OaiError, parse_oai_page
 from paperwire.ingest.arxiv.rss import parse_announcement_feed
 from paperwire.ingest.arxiv.xmlsafe import MalformedResponse
-from paperwire.papers import Paper
+from paperwire.papers import InvalidArxivId, Paper, parse_arxiv_id
 from paperwire.storage import Database
 from paperwire.storage import harvests as checkpoints
 from paperwire.storage.papers import UpsertCounts, upsert_papers
@@ -38,6 +38,7 @@ class HarvestReport:
     counts: UpsertCounts = field(default_factory=UpsertCounts)
     deleted: int = 0
     rejected: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # ids asked for that arXiv did not return
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,20 +160,22 @@ def harvest_api(
     ids: Sequence[str] = (),
     on_page: PageCallback | None = None,
 ) -> HarvestReport:
-    """Page through the API's answer to a search query or a list of ids."""
+    """Page through the API's answer to a search query, or fetch a list of ids."""
     if not query and not ids:
         raise HarvestError("the API source needs --query or at least one --id")
     harvester = Harvester(db, client, settings, on_page)
-    base = {"search_query": query} if query else {"id_list": ",".join(ids)}
-    scope = f"query={query}" if query else f"id={','.join(ids)}"
-    report, start = _begin_paged(db, "api", scope)
+    if query:
+        return _harvest_query(harvester, query)
+    return _harvest_ids(harvester, ids)
+
+
+def _harvest_query(harvester: Harvester, query: str) -> HarvestReport:
+    report, start = _begin_paged(harvester.db, "api", f"query={query}")
+    seen: set[str] = set()
     empty_pages = 0
     while True:
-        params = base | {"start": str(start), "max_results": str(settings.arxiv_api_page_size)}
-        try:
-            page = parse_api_feed(client.get(settings.arxiv_api_url, params))
-        except (ApiError, FetchError, MalformedResponse) as error:
-            raise harvester.fail(report, error, _describe(params)) from None
+        params = {"search_query": query, "start": str(start)} | _page_size(harvester)
+        page = _fetch_api_page(harvester, report, params)
         entries = len(page.papers) + len(page.rejected)
         report.rejected.extend(page.rejected)
         if not entries and start < page.total_results:
@@ -181,13 +184,77 @@ def harvest_api(
                 continue
             empty = RuntimeError(f"empty page although {page.total_results} results remain")
             raise harvester.fail(report, empty, _describe(params))
-        empty_pages = 0
+        fresh = {paper.arxiv_id for paper in page.papers} - seen
+        if page.papers and not fresh:  # a server repeating itself would be paged forever
+            repeated = RuntimeError("the page only repeats papers of earlier pages")
+            raise harvester.fail(report, repeated, _describe(params))
+        empty_pages, seen = 0, seen | fresh
         start += entries  # skipped entries count too, or the next page would repeat them
         done = not entries or start >= page.total_results
         harvester.store_page(report, page.papers, None if done else str(start))
         if done:
-            checkpoints.finish_harvest(db, "api", scope)
+            checkpoints.finish_harvest(harvester.db, "api", report.scope)
             return report
+
+
+def _harvest_ids(harvester: Harvester, ids: Sequence[str]) -> HarvestReport:
+    """Ask for the ids a page at a time: only the ids asked for are stored, whatever the
+    feed claims, and each asked-for id it lacks is reported as missing."""
+    report, start = _begin_paged(harvester.db, "api", f"id={','.join(ids)}")
+    unique = list(dict.fromkeys(ids))
+    size = harvester.settings.arxiv_api_page_size
+    while start < len(unique):
+        batch = unique[start : start + size]
+        page = _fetch_id_batch(harvester, report, batch)
+        start += len(batch)
+        papers = _requested_only(report, page, batch)
+        harvester.store_page(report, papers, None if start >= len(unique) else str(start))
+    checkpoints.finish_harvest(harvester.db, "api", report.scope)
+    return report
+
+
+def _fetch_id_batch(harvester: Harvester, report: HarvestReport, batch: list[str]) -> ApiPage:
+    """One batch of ids; the page is asked for again while it is empty but claims results."""
+    params = {"id_list": ",".join(batch), "start": "0", "max_results": str(len(batch))}
+    for _ in range(_EMPTY_API_PAGE_RETRIES + 1):
+        page = _fetch_api_page(harvester, report, params)
+        if page.papers or page.rejected or page.total_results == 0:
+            return page
+    empty = RuntimeError(f"empty page although {page.total_results} results remain")
+    raise harvester.fail(report, empty, _describe(params))
+
+
+def _requested_only(report: HarvestReport, page: ApiPage, batch: list[str]) -> list[Paper]:
+    """The page's papers for the ids asked for, each once; the rest is rejected or missing."""
+    wanted = {_bare_id(arxiv_id): arxiv_id for arxiv_id in batch}
+    papers: dict[str, Paper] = {}
+    for paper in page.papers:
+        if paper.arxiv_id in wanted:
+            papers.setdefault(paper.arxiv_id, paper)  # a repeated entry is stored once
+        else:
+            report.rejected.append(f"{paper.arxiv_id}: not asked for")
+    report.rejected.extend(page.rejected)
+    report.missing.extend(asked for bare, asked in wanted.items() if bare not in papers)
+    return list(papers.values())
+
+
+def _bare_id(text: str) -> str:
+    try:
+        return parse_arxiv_id(text)[0]
+    except InvalidArxivId:
+        return text  # arXiv answers such an id with its error feed
+
+
+def _fetch_api_page(harvester: Harvester, report: HarvestReport, params: dict[str, str]) -> ApiPage:
+    try:
+        data = harvester.client.get(harvester.settings.arxiv_api_url, params)
+        return parse_api_feed(data)
+    except (ApiError, FetchError, MalformedResponse) as error:
+        raise harvester.fail(report, error, _describe(params)) from None
+
+
+def _page_size(harvester: Harvester) -> dict[str, str]:
+    return {"max_results": str(harvester.settings.arxiv_api_page_size)}
 
 
 def _begin_paged(db: Database, source: str, scope: str) -> tuple[HarvestReport, int]:
