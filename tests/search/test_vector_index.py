@@ -14,7 +14,14 @@ from paperwire.search.embedder import normalised
 from paperwire.search.vector_index import VectorIndex
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
-from paperwire.storage.papers import get_paper, paper_key, upsert_papers
+from paperwire.storage.papers import (
+    get_paper,
+    hide_papers,
+    paper_key,
+    remove_papers,
+    unhide_papers,
+    upsert_papers,
+)
 from paperwire.storage.schema import papers
 from paperwire.storage.search import PaperFilter
 
@@ -144,3 +151,38 @@ def test_a_paper_filed_under_another_day_or_category_is_filtered_by_the_new_one(
     assert [k for k, _ in index.nearest(vectors[1], 30, on_new_day)] == [keys[1]]
     assert len(index) == 30
     assert index.nearest(vectors[1], 1)[0][0] == keys[1]
+
+
+def test_a_hidden_paper_leaves_the_index_and_comes_back_when_shown(db: Database) -> None:
+    keys, vectors = _store(db, 12, seed=11)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    arxiv_id = _arxiv_id(db, keys[3])
+    hide_papers(db, [arxiv_id], reason="spam")
+    index.refresh(db)  # hiding alone moves the counter the index follows
+    assert len(index) == 11
+    assert keys[3] not in [paper_id for paper_id, _ in index.nearest(vectors[3], 12)]
+    # Re-embedded while hidden (a harvest changed its text): still left out.
+    stale = [replace(source, text_hash="changed") for source in _sources(db, [arxiv_id])]
+    embedding_store.save_embeddings(db, MODEL, stale, vectors[3:4])
+    index.refresh(db)
+    assert len(index) == 11
+    unhide_papers(db, [arxiv_id])
+    index.refresh(db)
+    assert len(index) == 12
+    assert index.nearest(vectors[3], 1)[0][0] == keys[3]
+
+
+def test_a_removed_paper_leaves_the_index_with_no_other_write(db: Database) -> None:
+    keys, vectors = _store(db, 12, seed=12)
+    index = VectorIndex(MODEL, DIMS)
+    index.refresh(db)
+    remove_papers(db, [_arxiv_id(db, keys[5])])
+    index.refresh(db)
+    assert len(index) == 11
+    assert keys[5] not in [paper_id for paper_id, _ in index.nearest(vectors[5], 12)]
+
+
+def _sources(db: Database, arxiv_ids: list[str]) -> list[embedding_store.EmbeddingSource]:
+    """The embedding sources of papers, stale or not."""
+    return embedding_store.sources_for_papers(db, "another-model", arxiv_ids)

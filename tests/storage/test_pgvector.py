@@ -11,7 +11,7 @@ from sqlalchemy import delete, text
 from paperwire.search.embedder import normalised
 from paperwire.storage import Database, pgvector
 from paperwire.storage import embeddings as embedding_store
-from paperwire.storage.papers import upsert_papers
+from paperwire.storage.papers import hide_papers, unhide_papers, upsert_papers
 from paperwire.storage.schema import papers
 from paperwire.storage.search import PaperFilter
 
@@ -150,3 +150,16 @@ def _plan_uses(db: Database, index_name: str, query: np.ndarray) -> bool:
     with db.engine.connect() as connection:
         plan = connection.execute(statement, params).all()
     return any(index_name in row[0] for row in plan)
+
+
+def test_a_hidden_paper_is_found_by_neither_query_until_shown(pgvector_db: Database) -> None:
+    keys, vectors = _store(pgvector_db, 200, seed=12)
+    pgvector.ensure_hnsw_index(pgvector_db, MODEL, DIMS)
+    [arxiv_id] = _arxiv_ids(pgvector_db, [keys[3]])  # in cs.CL, as every third is
+    hide_papers(pgvector_db, [arxiv_id], reason="spam")
+    assert _plan_uses(pgvector_db, pgvector.hnsw_index_name(MODEL), vectors[3])
+    unfiltered = _nearest(pgvector_db, vectors[3], 10)
+    filtered = _nearest(pgvector_db, vectors[3], 10, where=PaperFilter(category="cs.CL"))
+    assert keys[3] not in unfiltered + filtered and len(unfiltered) == 10
+    unhide_papers(pgvector_db, [arxiv_id])
+    assert _nearest(pgvector_db, vectors[3], 1) == [keys[3]]

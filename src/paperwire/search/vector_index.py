@@ -67,9 +67,9 @@ class VectorIndex:
             if seq == current.seq:
                 return
             updated = _with_rows(current, self._read(db, current.seq), seq)
-            if len(updated.paper_ids) != embedding_store.count_embeddings(db, self.model):
-                # Rows went away (a paper deleted, another model's vector stored in its
-                # place): start again from everything stored.
+            if len(updated.paper_ids) != embedding_store.count_listed_embeddings(db, self.model):
+                # Rows went away (a paper deleted or hidden, another model's vector stored
+                # in its place): start again from everything stored.
                 updated = _with_rows(_empty(self.dims), self._read(db, 0), seq)
             self._snapshot = updated
         release_freed_memory()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Select, Text, cast, func, select
+from sqlalchemy import Connection, Select, Text, cast, select
 
 from paperwire.papers import Paper
 from paperwire.storage.database import Database
 from paperwire.storage.papers import papers_by_ids
 from paperwire.storage.schema import papers
+from paperwire.storage.visibility import is_listed
 
 # How far back from the newest listing day each try looks before the last one reads all.
 _WINDOWS_DAYS = (7, 60, 500)
@@ -36,7 +37,12 @@ def _recent_ids(connection: Connection, category: str, limit: int) -> list[str]:
     answered from the last days' rows alone; PostgreSQL, which cannot estimate how many
     rows the LIKE keeps, would otherwise read and sort the whole table for every request.
     """
-    newest = connection.scalar(select(func.max(papers.c.listing_day)))
+    newest = connection.scalar(
+        select(papers.c.listing_day)
+        .where(papers.c.listing_day.is_not(None), is_listed())
+        .order_by(papers.c.listing_day.desc())
+        .limit(1)
+    )
     if newest is None:
         return []
     newest = newest if isinstance(newest, date) else date.fromisoformat(newest)
@@ -57,7 +63,11 @@ def _recent_ids_query(category: str, limit: int, since: date | None) -> Select[s
     )
     return (
         select(papers.c.arxiv_id)
-        .where(in_window, cast(papers.c.categories, Text).like(f"%{needle}%", escape=_LIKE_ESCAPE))
+        .where(
+            in_window,
+            is_listed(),
+            cast(papers.c.categories, Text).like(f"%{needle}%", escape=_LIKE_ESCAPE),
+        )
         # listing_day leads ix_papers_listing_rank: the database walks it from the newest
         # day and sorts only within a day.
         .order_by(

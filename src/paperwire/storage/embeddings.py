@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Executable, Select, func, select, update
 
 from paperwire.storage.counters import advance_counter, dialect_insert
 from paperwire.storage.database import Database
-from paperwire.storage.index_rows import rows_since
+from paperwire.storage.index_rows import count_listed_rows, rows_since
 from paperwire.storage.pgvector import has_vector_column, store_database_vectors
 from paperwire.storage.schema import change_counters, paper_embeddings, papers
 
@@ -150,6 +150,12 @@ def count_embeddings(db: Database, model: str) -> int:
     query = select(func.count()).where(paper_embeddings.c.model == model)
     with db.engine.connect() as connection:
         return int(connection.scalar(query) or 0)
+
+
+def count_listed_embeddings(db: Database, model: str) -> int:
+    """How many papers readers may see have an embedding of model: what a vector index
+    holds once current."""
+    return count_listed_rows(db, paper_embeddings, paper_embeddings.c.model == model)
 
 
 def vectors_since(

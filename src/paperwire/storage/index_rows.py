@@ -1,5 +1,5 @@
-"""Rows of a per-paper table that an in-memory index loads: those written after a seq,
-with the listing day and categories the index filters on."""
+"""Rows of a per-paper table that an in-memory index loads: those of listed papers written
+after a seq, with the listing day and categories the index filters on."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, Table, func, select
 
 from paperwire.storage.database import Database
 from paperwire.storage.schema import papers
@@ -34,19 +34,33 @@ def rows_since(
     after_seq: int,
     chunk: int,
 ) -> Iterator[tuple[Filing, list[Any]]]:
-    """The rows of table (keyed by paper_id, with a seq column) written after after_seq
-    and meeting conditions, in chunks, oldest writes first: each chunk's filing and its
-    payload values, in the same order."""
+    """The rows of table (keyed by paper_id, with a seq column) of papers not hidden,
+    written after after_seq and meeting conditions, in chunks, oldest writes first: each
+    chunk's filing and its payload values, in the same order."""
     query = (
         select(table.c.paper_id, payload, table.c.seq, papers.c.listing_day, papers.c.categories)
         .join(papers, papers.c.id == table.c.paper_id)
-        .where(table.c.seq > after_seq, *conditions)
+        .where(table.c.seq > after_seq, papers.c.hidden_at.is_(None), *conditions)
         .order_by(table.c.seq, table.c.paper_id)
     )
     with db.engine.connect() as connection:
         result = connection.execution_options(stream_results=True).execute(query)
         for rows in result.partitions(chunk):
             yield _filing(rows), [row[1] for row in rows]
+
+
+def count_listed_rows(db: Database, table: Table, *conditions: ColumnElement[bool]) -> int:
+    """How many rows of table meeting conditions rows_since would load from the start."""
+    every = select(func.count()).select_from(table).where(*conditions)
+    # Counted apart from the rest: joining every row to its paper would cost a read of
+    # each paper, where hidden papers are few and found by ix_papers_hidden_at.
+    hidden = (
+        select(func.count())
+        .select_from(table.join(papers, papers.c.id == table.c.paper_id))
+        .where(papers.c.hidden_at.is_not(None), *conditions)
+    )
+    with db.engine.connect() as connection:
+        return int(connection.scalar(every) or 0) - int(connection.scalar(hidden) or 0)
 
 
 def _filing(rows: Sequence[Any]) -> Filing:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from paperwire.storage.counters import advance_counter, dialect_insert
 from paperwire.storage.database import Database
-from paperwire.storage.index_rows import rows_since
+from paperwire.storage.index_rows import count_listed_rows, rows_since
 from paperwire.storage.schema import change_counters, paper_terms, papers
 from paperwire.terms import ANALYZER, encode_paper_terms
 
@@ -36,6 +36,16 @@ def write_terms(connection: Connection, arxiv_ids: Sequence[str]) -> None:
         return
     query = _texts().where(papers.c.arxiv_id.in_(list(arxiv_ids)))
     _store(connection, connection.execute(query).all())
+
+
+def refile_terms(connection: Connection, arxiv_ids: Sequence[str]) -> None:
+    """Give the stored terms of these papers a new seq, in the caller's transaction, so
+    that keyword indexes read them again (a paper shown again after it was hidden)."""
+    if not arxiv_ids:
+        return
+    seq = advance_counter(connection, TERMS_COUNTER)
+    keys = select(papers.c.id).where(papers.c.arxiv_id.in_(list(arxiv_ids)))
+    connection.execute(update(paper_terms).where(paper_terms.c.paper_id.in_(keys)).values(seq=seq))
 
 
 def papers_needing_terms(
@@ -77,6 +87,12 @@ def count_terms(db: Database) -> int:
     query = select(func.count()).where(paper_terms.c.analyzer == ANALYZER)
     with db.engine.connect() as connection:
         return int(connection.scalar(query) or 0)
+
+
+def count_listed_terms(db: Database) -> int:
+    """How many papers readers may see have terms made by the current analyzer: what a
+    keyword index holds once current."""
+    return count_listed_rows(db, paper_terms, paper_terms.c.analyzer == ANALYZER)
 
 
 def terms_since(db: Database, after_seq: int, *, chunk: int = 20_000) -> Iterator[StoredTerms]:

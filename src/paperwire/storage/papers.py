@@ -1,22 +1,27 @@
-"""Paper queries: upsert, look up, and list papers by listing day."""
+"""Paper queries: upsert, look up, list papers by listing day, and hide or remove them.
+
+Readers' queries leave hidden papers out (storage/visibility.py); the upsert merges into
+them like into any stored paper, so a harvest never brings one back into view.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
-from paperwire.storage.counters import PAPERS_COUNTER, count_change
+from paperwire.storage.counters import COMMUNITY_COUNTER, PAPERS_COUNTER, count_change
 from paperwire.storage.database import Database
-from paperwire.storage.embeddings import refile_embeddings
-from paperwire.storage.paper_terms import write_terms
-from paperwire.storage.schema import change_counters, paper_stats, papers, submissions
+from paperwire.storage.embeddings import EMBEDDINGS_COUNTER, refile_embeddings
+from paperwire.storage.paper_terms import TERMS_COUNTER, refile_terms, write_terms
+from paperwire.storage.schema import change_counters, comments, paper_stats, papers, submissions
 from paperwire.storage.search import index_texts, unindex_texts
+from paperwire.storage.visibility import is_listed
 
 _PAPER_COLUMNS = [papers.c[name] for name in PAPER_FIELDS]
 _UPSERT_ATTEMPTS = 5
@@ -153,42 +158,55 @@ def papers_by_ids(db: Database, arxiv_ids: Sequence[str]) -> list[Paper]:
 
 
 def papers_by_keys(db: Database, keys: Sequence[int]) -> dict[int, Paper]:
-    """Stored papers by their integer key (as embeddings store them); unknown keys left out."""
+    """Listed papers by their integer key (as embeddings store them); others left out."""
     if not keys:
         return {}
-    query = select(papers.c.id, *_PAPER_COLUMNS).where(papers.c.id.in_(list(keys)))
+    query = select(papers.c.id, *_PAPER_COLUMNS).where(papers.c.id.in_(list(keys)), is_listed())
     with db.engine.connect() as connection:
         return {row[0]: _paper(row) for row in connection.execute(query)}
 
 
 def paper_key(db: Database, arxiv_id: str) -> int | None:
-    """The integer key of a paper, or None when it is not stored."""
-    query = select(papers.c.id).where(papers.c.arxiv_id == arxiv_id)
+    """The integer key of a listed paper, or None when it is not stored or hidden."""
+    query = select(papers.c.id).where(papers.c.arxiv_id == arxiv_id, is_listed())
     with db.engine.connect() as connection:
         key = connection.scalar(query)
     return None if key is None else int(key)
 
 
 def count_papers(db: Database) -> int:
+    """Every stored paper, hidden ones included."""
     with db.engine.connect() as connection:
         return int(connection.scalar(select(func.count()).select_from(papers)) or 0)
 
 
-def latest_listing_day(db: Database) -> date | None:
+def count_listed_papers(db: Database) -> int:
+    """The stored papers readers may see."""
+    query = select(func.count()).select_from(papers).where(is_listed())
     with db.engine.connect() as connection:
-        return _as_date(connection.scalar(select(func.max(papers.c.listing_day))))
+        return int(connection.scalar(query) or 0)
+
+
+def latest_listing_day(db: Database) -> date | None:
+    """The latest day that has listed papers."""
+    return _first_listing_day(db, papers.c.listing_day.is_not(None), newest=True)
 
 
 def previous_listing_day(db: Database, before: date) -> date | None:
-    """The latest day before `before` that has papers."""
-    query = select(func.max(papers.c.listing_day)).where(papers.c.listing_day < before)
-    with db.engine.connect() as connection:
-        return _as_date(connection.scalar(query))
+    """The latest day before `before` that has listed papers."""
+    return _first_listing_day(db, papers.c.listing_day < before, newest=True)
 
 
 def next_listing_day(db: Database, after: date) -> date | None:
-    """The earliest day after `after` that has papers."""
-    query = select(func.min(papers.c.listing_day)).where(papers.c.listing_day > after)
+    """The earliest day after `after` that has listed papers."""
+    return _first_listing_day(db, papers.c.listing_day > after, newest=False)
+
+
+def _first_listing_day(db: Database, condition: Any, *, newest: bool) -> date | None:
+    # The first listed entry of ix_papers_listing_rank from one end: max() or min() under
+    # a condition on another column would read every entry instead.
+    order = papers.c.listing_day.desc() if newest else papers.c.listing_day.asc()
+    query = select(papers.c.listing_day).where(condition, is_listed()).order_by(order).limit(1)
     with db.engine.connect() as connection:
         return _as_date(connection.scalar(query))
 
@@ -206,7 +224,7 @@ def papers_listed_between(
     one of those days, and the total: most upvoted first (imported and cast here together),
     or with newest_first the most recently submitted first."""
     submitted = select(submissions.c.paper_id).where(submissions.c.listing_day.between(first, last))
-    window = papers.c.listing_day.between(first, last) | papers.c.id.in_(submitted)
+    window = (papers.c.listing_day.between(first, last) | papers.c.id.in_(submitted)) & is_listed()
     recency = [papers.c.published_at.desc().nulls_last(), papers.c.arxiv_id.desc()]
     upvotes = papers.c.imported_upvotes + func.coalesce(paper_stats.c.votes, 0)
     order = recency if newest_first else [upvotes.desc(), *recency]
@@ -229,7 +247,7 @@ def papers_listed_between(
 
 def papers_before(db: Database, position: tuple[date, str] | None, limit: int) -> list[Paper]:
     """Papers by listing day, newest first, starting after position (day, arxiv_id)."""
-    query = select(papers.c.arxiv_id).where(papers.c.listing_day.is_not(None))
+    query = select(papers.c.arxiv_id).where(papers.c.listing_day.is_not(None), is_listed())
     if position is not None:
         day, arxiv_id = position
         query = query.where(
@@ -242,6 +260,138 @@ def papers_before(db: Database, position: tuple[date, str] | None, limit: int) -
     return papers_by_ids(db, ids)
 
 
+@dataclass(frozen=True, slots=True)
+class PaperChanges:
+    """What remove_papers, hide_papers or unhide_papers did with the ids given, in order."""
+
+    changed: tuple[str, ...] = ()  # removed, hidden, or shown again
+    unchanged: tuple[str, ...] = ()  # already hidden (hide) or not hidden (unhide)
+    unknown: tuple[str, ...] = ()  # not stored
+    lost: dict[str, tuple[int, int]] = field(default_factory=dict)  # removed: (votes, comments)
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenPaper:
+    arxiv_id: str
+    title: str
+    hidden_at: datetime
+    reason: str | None
+
+
+def remove_papers(db: Database, arxiv_ids: Sequence[str]) -> PaperChanges:
+    """Delete stored papers (hidden ones too) in one transaction, and with them their votes,
+    comments, submission, embedding, terms and places in sent digests (ON DELETE CASCADE);
+    the digests' delivery records keep their paper counts."""
+    with db.write() as connection:
+        stored = _stored(connection, arxiv_ids)
+        keys = [key for key, _ in stored.values()]
+        lost = _community_counts(connection, keys)
+        if keys:
+            connection.execute(delete(papers).where(papers.c.id.in_(keys)))
+            _announce(connection, COMMUNITY_COUNTER)
+    return PaperChanges(
+        changed=tuple(stored),
+        unknown=tuple(i for i in dict.fromkeys(arxiv_ids) if i not in stored),
+        lost={arxiv_id: lost.get(key, (0, 0)) for arxiv_id, (key, _) in stored.items()},
+    )
+
+
+def hide_papers(
+    db: Database, arxiv_ids: Sequence[str], *, reason: str | None, now: datetime | None = None
+) -> PaperChanges:
+    """Hide stored papers from readers, keeping them stored; hidden ones stay as they are."""
+    with db.write() as connection:
+        stored = _stored(connection, arxiv_ids)
+        wanted = [arxiv_id for arxiv_id, (_, hidden) in stored.items() if not hidden]
+        if wanted:
+            connection.execute(
+                update(papers)
+                .where(papers.c.arxiv_id.in_(wanted))
+                .values(hidden_at=now or datetime.now(UTC), hidden_reason=reason)
+            )
+            _announce(connection)
+    return _changes(arxiv_ids, stored, wanted)
+
+
+def unhide_papers(db: Database, arxiv_ids: Sequence[str]) -> PaperChanges:
+    """Show hidden papers to readers again."""
+    with db.write() as connection:
+        stored = _stored(connection, arxiv_ids)
+        wanted = [arxiv_id for arxiv_id, (_, hidden) in stored.items() if hidden]
+        if wanted:
+            connection.execute(
+                update(papers)
+                .where(papers.c.arxiv_id.in_(wanted))
+                .values(hidden_at=None, hidden_reason=None)
+            )
+            # New seqs, so that the in-memory indexes load these rows again.
+            refile_embeddings(connection, wanted)
+            refile_terms(connection, wanted)
+            count_change(connection, PAPERS_COUNTER)
+    return _changes(arxiv_ids, stored, wanted)
+
+
+def hidden_papers(db: Database) -> list[HiddenPaper]:
+    """Every hidden paper, the most recently hidden first."""
+    query = (
+        select(papers.c.arxiv_id, papers.c.title, papers.c.hidden_at, papers.c.hidden_reason)
+        .where(papers.c.hidden_at.is_not(None))
+        .order_by(papers.c.hidden_at.desc(), papers.c.arxiv_id)
+    )
+    with db.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        HiddenPaper(row[0], row[1], _as_utc(row[2]) or datetime.now(UTC), row[3]) for row in rows
+    ]
+
+
+def _stored(connection: Connection, arxiv_ids: Sequence[str]) -> dict[str, tuple[int, bool]]:
+    """(key, hidden) of each stored paper among arxiv_ids, locked until commit, in the
+    order given."""
+    query = (
+        select(papers.c.arxiv_id, papers.c.id, papers.c.hidden_at)
+        .where(papers.c.arxiv_id.in_(list(arxiv_ids)))
+        .order_by(papers.c.arxiv_id)
+        .with_for_update()
+    )
+    found = {row[0]: (int(row[1]), row[2] is not None) for row in connection.execute(query)}
+    return {arxiv_id: found[arxiv_id] for arxiv_id in dict.fromkeys(arxiv_ids) if arxiv_id in found}
+
+
+def _changes(
+    arxiv_ids: Sequence[str], stored: dict[str, tuple[int, bool]], changed: list[str]
+) -> PaperChanges:
+    return PaperChanges(
+        changed=tuple(changed),
+        unchanged=tuple(i for i in stored if i not in changed),
+        unknown=tuple(i for i in dict.fromkeys(arxiv_ids) if i not in stored),
+    )
+
+
+def _community_counts(connection: Connection, keys: list[int]) -> dict[int, tuple[int, int]]:
+    """(votes cast here, comments hidden or not) of each paper that has any."""
+    if not keys:
+        return {}
+    written = (
+        select(comments.c.paper_id, func.count().label("count"))
+        .where(comments.c.paper_id.in_(keys))
+        .group_by(comments.c.paper_id)
+        .subquery()
+    )
+    query = select(paper_stats.c.paper_id, paper_stats.c.votes, written.c.count).outerjoin(
+        written, written.c.paper_id == paper_stats.c.paper_id
+    )
+    rows = connection.execute(query.where(paper_stats.c.paper_id.in_(keys)))
+    return {int(row[0]): (int(row[1] or 0), int(row[2] or 0)) for row in rows}
+
+
+def _announce(connection: Connection, *others: str) -> None:
+    """Move the counters whose readers must notice papers leaving: pages and caches
+    (papers), and the in-memory indexes, which rebuild when fewer rows are listed."""
+    for name in (PAPERS_COUNTER, EMBEDDINGS_COUNTER, TERMS_COUNTER, *others):
+        count_change(connection, name)
+
+
 def _select_papers(
     connection: Connection, arxiv_ids: list[str], *, for_update: bool = False
 ) -> list[Paper]:
@@ -251,7 +401,10 @@ def _select_papers(
     if for_update:
         # PostgreSQL locks the rows to merge into, always in id order so that two batches
         # never wait for each other; SQLite already holds the database's write lock.
+        # Hidden papers are merged into too: they stay hidden, and are never stored twice.
         query = query.order_by(papers.c.arxiv_id).with_for_update()
+    else:
+        query = query.where(is_listed())
     return [_paper(row) for row in connection.execute(query)]
 
 

@@ -40,17 +40,19 @@ _EXACT = """
            -(CAST(embedding AS vector({dims})) <#> CAST(:query AS vector({dims}))) AS cosine
     FROM paper_embeddings JOIN papers ON papers.id = paper_embeddings.paper_id
     WHERE paper_embeddings.model = :model AND embedding IS NOT NULL
-      AND paper_embeddings.paper_id <> :exclude {filters}
+      AND paper_embeddings.paper_id <> :exclude AND papers.hidden_at IS NULL {filters}
     ORDER BY cosine DESC, paper_embeddings.paper_id
     LIMIT :limit
 """
 # Ordered by the distance expression, with the model as a literal, this is what the model's
 # partial HNSW index (ensure_hnsw_index) serves; without that index it is an exact scan.
+# Hidden papers are filtered out of the walk's candidates: they are few, so k remain.
 _APPROXIMATE = """
     SELECT paper_id,
            -(CAST(embedding AS vector({dims})) <#> CAST(:query AS vector({dims}))) AS cosine
     FROM paper_embeddings
     WHERE model = {model} AND embedding IS NOT NULL AND paper_id <> :exclude
+      AND paper_id NOT IN (SELECT id FROM papers WHERE hidden_at IS NOT NULL)
     ORDER BY CAST(embedding AS vector({dims})) <#> CAST(:query AS vector({dims}))
     LIMIT :limit
 """

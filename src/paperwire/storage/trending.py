@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, case, extract, func, select
 from paperwire.ranking.trending import HOURS_PER_DAY, TrendingEntry
 from paperwire.storage.database import Database
 from paperwire.storage.schema import paper_stats, papers
+from paperwire.storage.visibility import is_listed
 
 _EPOCH_JULIAN_DAY = 2440587.5  # julianday('1970-01-01')
 _MIN_EXPONENT = -700.0  # exp() below this underflows, which PostgreSQL reports as an error
@@ -27,7 +28,7 @@ def trending_page(
     limit: int,
     offset: int,
 ) -> tuple[list[TrendingEntry], int]:
-    """One page of the papers listed from since to until with any upvote, best score first,
+    """One page of the listed papers from since to until with any upvote, best score first,
     and how many there are. Listing ages count from anchor (papers listed after it: age 0).
     One indexed range of listing days; the scoring and the sort run in SQL."""
     score = _score(db.dialect, anchor, now, half_life_hours).label("score")
@@ -38,6 +39,7 @@ def trending_page(
         .where(
             papers.c.listing_day.between(since, until),
             (papers.c.imported_upvotes > 0) | (paper_stats.c.votes > 0),
+            is_listed(),
         )
     )
     page = ranked.order_by(

@@ -14,13 +14,14 @@ from paperwire.ranking.trending import decayed, vote_weight
 from paperwire.storage.counters import COMMUNITY_COUNTER, count_change, dialect_insert
 from paperwire.storage.database import Database
 from paperwire.storage.schema import paper_stats, papers, submissions, users, vote_buckets, votes
+from paperwire.storage.visibility import is_listed
 
 _ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
 
 class UnknownPaper(LookupError):
-    """No paper with that arXiv id is stored."""
+    """No paper with that arXiv id is stored, or it is hidden."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +103,10 @@ def _count_vote(
 
 
 def paper_key(connection: Connection, arxiv_id: str) -> int:
-    """The surrogate key of a stored paper; UnknownPaper when there is none."""
-    found = connection.scalar(select(papers.c.id).where(papers.c.arxiv_id == arxiv_id))
+    """The surrogate key of a listed paper; UnknownPaper when there is none, or when it is
+    hidden: nobody votes on, comments on or submits a hidden paper."""
+    query = select(papers.c.id).where(papers.c.arxiv_id == arxiv_id, is_listed())
+    found = connection.scalar(query)
     if found is None:
         raise UnknownPaper(arxiv_id)
     return int(found)
