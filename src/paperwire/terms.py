@@ -122,6 +122,12 @@ def query_hashes(text: str) -> np.ndarray:
     return np.unique(np.fromiter((term_hash(t) for t in analyze(text)), HASH_DTYPE))
 
 
+def prefix_stem(word: str) -> str:
+    """The stem a typed prefix is matched as: folded and stemmed like a word, so that
+    "transformers*" and "happy*" find the stems "transform" and "happi" begin."""
+    return _stem(_fold(word))
+
+
 def encode_paper_terms(title: str, authors: Iterable[str], abstract: str) -> bytes:
     """One paper's terms in the stored format."""
     counts: dict[int, list[int]] = {}

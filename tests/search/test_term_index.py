@@ -9,14 +9,21 @@ from datetime import date, timedelta
 
 import pytest
 from factories import TEST_DATA, make_paper
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 import paperwire.search.term_index as term_index_module
 from paperwire.ingest.files import ingest_files
 from paperwire.papers import Paper
 from paperwire.search.term_index import FIELD_WEIGHTS, K1, B, TermIndex
 from paperwire.storage import Database
-from paperwire.storage.papers import paper_key, papers_by_ids, upsert_papers
+from paperwire.storage.papers import (
+    hide_papers,
+    paper_key,
+    papers_by_ids,
+    remove_papers,
+    unhide_papers,
+    upsert_papers,
+)
 from paperwire.storage.schema import papers
 from paperwire.storage.search import PaperFilter
 from paperwire.terms import analyze, query_hashes
@@ -194,3 +201,40 @@ def test_rewritten_papers_leave_no_pile_of_dead_rows(
     assert len(index._snapshot.paper_ids) == len(index) == rows  # rebuilt without them
     revised = {k for k, _ in index.rank(query_hashes("kernel methods revised"), 10)}
     assert revised == {paper_key(loaded, paper.arxiv_id) for paper in stored}
+
+
+def test_a_hidden_paper_leaves_the_index_and_comes_back_when_shown(loaded: Database) -> None:
+    index = TermIndex()
+    index.refresh(loaded)
+    before = len(index)
+    key = index.rank(query_hashes("fraud detection"), 1)[0][0]
+    arxiv_id = _arxiv_id(loaded, key)
+    [stored] = papers_by_ids(loaded, [arxiv_id])
+    hide_papers(loaded, [arxiv_id], reason="spam")
+    index.refresh(loaded)  # hiding alone moves the counter the index follows
+    assert len(index) == before - 1
+    assert key not in {k for k, _ in index.rank(query_hashes("fraud detection"), 100)}
+    upsert_papers(loaded, [replace(stored, version=9, title="Fraud detection, revised")])
+    index.refresh(loaded)  # its terms were written again while hidden: still left out
+    assert key not in {k for k, _ in index.rank(query_hashes("fraud detection"), 100)}
+    unhide_papers(loaded, [arxiv_id])
+    index.refresh(loaded)
+    assert len(index) == before
+    assert key in {k for k, _ in index.rank(query_hashes("revised"), 5)}
+
+
+def test_a_removed_paper_leaves_the_index_with_no_other_write(loaded: Database) -> None:
+    index = TermIndex()
+    index.refresh(loaded)
+    before = len(index)
+    key = index.rank(query_hashes("fraud detection"), 1)[0][0]
+    remove_papers(loaded, [_arxiv_id(loaded, key)])
+    index.refresh(loaded)
+    assert len(index) == before - 1
+    assert key not in {k for k, _ in index.rank(query_hashes("fraud detection"), 100)}
+
+
+def _arxiv_id(db: Database, key: int) -> str:
+    query = select(papers.c.arxiv_id).where(papers.c.id == key)
+    with db.engine.connect() as connection:
+        return str(connection.scalar(query))

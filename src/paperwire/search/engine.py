@@ -30,6 +30,7 @@ from paperwire.search.keyword import (
     Term,
     keyword_query,
     parse_query,
+    semantic_text,
     without_stopwords,
 )
 from paperwire.search.term_index import TermIndex
@@ -41,8 +42,9 @@ from paperwire.storage.search import (
     PaperFilter,
     capped_match_counts,
     keyword_ranking,
+    stems_starting,
 )
-from paperwire.terms import query_hashes
+from paperwire.terms import HASH_DTYPE, prefix_stem, query_hashes, term_hash
 
 # Each list a hybrid query fuses is this long at least, so that a paper ranked low by one
 # method but high by the other still meets its partner.
@@ -56,6 +58,9 @@ MAX_FUSED_TERMS = 10
 MAX_COMMON_TERMS = 3
 MAX_CACHED_TERMS = 200_000
 SEMANTIC_THREADS = 4
+# A prefix stands for at most this many stems, those in the most papers: "con*" begins
+# thousands, and past the first few dozen each adds almost no paper and costs a lookup.
+MAX_PREFIX_STEMS = 64
 NEIGHBOUR_CACHE_ENTRIES = 4_096
 # Below this cosine a paper is not offered as a match for its meaning alone. It is low on
 # purpose: with the bundled model the 60 known-item descriptions score 0.16 at the lowest
@@ -180,11 +185,11 @@ class Searcher:
             return self._hits(keys, set(keys), terms)
         depth = max(FUSION_DEPTH, offset + limit)
         if mode is SearchMode.SEMANTIC:
-            nearest = [key for key, _ in self._semantic_ranking(query, where, depth)]
+            nearest = [key for key, _ in self._semantic_ranking(semantic_text(query), where, depth)]
             return self._hits(nearest[offset : offset + limit], set(), terms)
         # The two lists are built side by side: SQLite and numpy both release the GIL.
-        pending = self._pool.submit(self._semantic_ranking, query, where, depth)
-        keyword = self._keyword_ranking(query, terms, where, depth)
+        pending = self._pool.submit(self._semantic_ranking, semantic_text(query), where, depth)
+        keyword = self._keyword_ranking(terms, where, depth)
         semantic = pending.result()
         fused = score_fusion([keyword, semantic], self.weights)
         chosen = [key for key, _ in fused[offset : offset + limit]]
@@ -242,24 +247,40 @@ class Searcher:
         return embedding_store.stored_vector(self.db, embedder.name, embedder.dims, key)
 
     def _keyword_ranking(
-        self, query: str, terms: list[Term], where: PaperFilter, depth: int
+        self, terms: list[Term], where: PaperFilter, depth: int
     ) -> list[tuple[int, float]]:
         """The keyword list hybrid fuses: papers with any of the query's words, by BM25.
 
         In memory (search/term_index.py) unless the vectors are searched in the database,
         which is the choice for many workers over one PostgreSQL, or some papers still
-        lack stored terms (a database upgraded before `paperwire embed` ran)."""
+        lack stored terms (a database upgraded before `paperwire embed` ran), or the query
+        has a prefix and the database has no list of stems to expand it with (PostgreSQL)."""
         if not self.uses_database_vectors():
             index = self.term_index()
-            if self._all_papers_have_terms(index):
-                return index.rank(query_hashes(query), depth, where)
+            groups = self._prefix_groups(terms)
+            if groups is not None and self._all_papers_have_terms(index):
+                words = " ".join(word for term in terms if not term.prefix for word in term.words)
+                return index.rank(query_hashes(words), depth, where, groups=groups)
         return self._database_keyword_ranking(terms, where, depth)
+
+    def _prefix_groups(self, terms: list[Term]) -> list[np.ndarray] | None:
+        """The term hashes of the stems each prefix term begins (the in-memory index holds
+        only hashes, so the stems come from the full-text index); None when the database
+        cannot list its stems."""
+        groups = []
+        for term in terms:
+            if term.prefix:
+                stems = stems_starting(self.db, prefix_stem(term.words[0]), MAX_PREFIX_STEMS)
+                if stems is None:
+                    return None
+                groups.append(np.array([term_hash(stem) for stem in stems], HASH_DTYPE))
+        return groups
 
     def _all_papers_have_terms(self, index: TermIndex) -> bool:
         key = (paper_store.papers_version(self.db), index.seq)
         checked, complete = self._terms_complete
         if checked != key:
-            complete = len(index) >= paper_store.count_papers(self.db)
+            complete = len(index) >= paper_store.count_listed_papers(self.db)
             self._terms_complete = (key, complete)
         return complete
 

@@ -17,13 +17,18 @@ from paperwire.storage.search import (
     PaperFilter,
     keyword_search,
 )
-from paperwire.terms import STOPWORDS
+from paperwire.terms import STOPWORDS, prefix_stem
 
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 32
-# A quoted phrase, or a run of word characters with an optional trailing * (prefix).
-_TOKEN_RE = re.compile(r'"([^"]*)"|([\w][\w\'.\-]*)(\*?)', re.UNICODE)
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
+# A shorter prefix would stand for a good part of the vocabulary ("t*": every word in t),
+# so its * is ignored and it is searched as a word.
+MIN_PREFIX_CHARS = 3
+# A quoted phrase, or a run of word characters with a * right after it (a prefix); a *
+# followed by a letter or digit, or standing alone, is ignored like other punctuation.
+_TOKEN_RE = re.compile(r'"([^"]*)"|([\w][\w\'.\-]*)(\*(?!\w))?', re.UNICODE)
+# Underscores separate words, as they do for both full-text engines and the analyzer.
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 class InvalidQuery(ValueError):
@@ -48,8 +53,10 @@ class SearchHit:
 def parse_query(query: str) -> list[Term]:
     """Words, "quoted phrases" and prefix* terms; every other character is ignored.
 
-    Nothing the reader types reaches a full-text engine unquoted, so FTS syntax characters
-    (-, :, ^, NEAR, parentheses) can never break a query.
+    A prefix is one word of at least MIN_PREFIX_CHARS characters with a * right after it;
+    a * anywhere else (inside a phrase, a word, alone) is ignored. Nothing the reader
+    types reaches a full-text engine unquoted, so FTS syntax characters (-, :, ^, NEAR,
+    parentheses) can never break a query.
     """
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
@@ -58,7 +65,8 @@ def parse_query(query: str) -> list[Term]:
         phrase, word, star = match.groups()
         words = tuple(_WORD_RE.findall(phrase if phrase is not None else word))
         if words:
-            terms.append(Term(words, prefix=bool(star) and phrase is None and len(words) == 1))
+            prefix = bool(star) and len(words) == 1 and len(words[0]) >= MIN_PREFIX_CHARS
+            terms.append(Term(words, prefix=prefix))
     if not terms:
         raise InvalidQuery("the query has no words to search for")
     return terms[:MAX_TERMS]
@@ -82,9 +90,12 @@ def websearch_query(terms: list[Term]) -> str:
     )
 
 
-def prefix_tsquery(terms: list[Term]) -> str:
-    """Prefix terms for to_tsquery ('synth:* & distil:*'); terms hold word characters only."""
-    return " & ".join(f"{term.words[0].lower()}:*" for term in terms if term.prefix)
+def prefix_tsquery(terms: list[Term], joiner: str = " & ") -> str:
+    """Prefix terms, stemmed, for to_tsquery('simple', …): 'synthes':* & 'distil':*.
+
+    Stemmed here rather than by the 'english' configuration, which would drop a prefix
+    that is a stopword ("for*" for forecast); terms hold letters and digits only."""
+    return joiner.join(f"'{prefix_stem(term.words[0])}':*" for term in terms if term.prefix)
 
 
 def any_term_fts5_query(terms: list[Term]) -> str:
@@ -94,18 +105,25 @@ def any_term_fts5_query(terms: list[Term]) -> str:
 
 
 def any_term_tsquery(terms: list[Term]) -> str:
-    """The terms ORed for PostgreSQL's to_tsquery; terms hold word characters only."""
-    parts = []
-    for term in without_stopwords(terms):
-        words = " <-> ".join(f"'{word.lower()}'" for word in term.words)
-        parts.append(f"{words}:*" if term.prefix else words)
-    return " | ".join(parts)
+    """The whole words and phrases ORed for to_tsquery('english', …) (prefixes apart,
+    in prefix_tsquery); terms hold letters and digits only."""
+    return " | ".join(
+        " <-> ".join(f"'{word.lower()}'" for word in term.words)
+        for term in without_stopwords(terms)
+        if not term.prefix
+    )
 
 
 def without_stopwords(terms: list[Term]) -> list[Term]:
-    """The terms but stopwords (a phrase is kept whole); all of them if only stopwords."""
-    kept = [t for t in terms if len(t.words) > 1 or t.words[0].lower() not in STOPWORDS]
+    """The terms but stopwords (a phrase and a prefix are kept whole); all of them if only
+    stopwords."""
+    kept = [t for t in terms if t.prefix or len(t.words) > 1 or t.words[0].lower() not in STOPWORDS]
     return kept or terms
+
+
+def semantic_text(query: str) -> str:
+    """The query as the embedder reads it: prefix marks are syntax, not meaning."""
+    return query.replace("*", " ")
 
 
 def keyword_query(terms: list[Term], *, any_term: bool = False) -> KeywordQuery:
@@ -114,7 +132,7 @@ def keyword_query(terms: list[Term], *, any_term: bool = False) -> KeywordQuery:
         return KeywordQuery(
             fts5=any_term_fts5_query(terms),
             websearch="",
-            prefixes="",
+            prefixes=prefix_tsquery(without_stopwords(terms), " | "),
             any_terms=any_term_tsquery(terms),
         )
     return KeywordQuery(

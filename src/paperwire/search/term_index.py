@@ -16,7 +16,7 @@ stored.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -120,9 +120,10 @@ class TermIndex:
                 return
             updated = _with_terms(current, self._read(db, current.seq), seq)
             dead = len(updated.paper_ids) - updated.live
-            if updated.live != term_store.count_terms(db) or dead > updated.live * MAX_DEAD:
-                # Papers went away (or their terms did), or rewritten papers left too many
-                # dead rows behind: start again from everything stored.
+            listed = term_store.count_listed_terms(db)
+            if updated.live != listed or dead > updated.live * MAX_DEAD:
+                # Papers went away or were hidden (or their terms did), or rewritten papers
+                # left too many dead rows behind: start again from everything stored.
                 updated = _with_terms(_empty(), self._read(db, 0), seq)
             self._snapshot = updated
         release_freed_memory()
@@ -132,14 +133,24 @@ class TermIndex:
         return term_store.terms_since(db, after_seq, chunk=READ_CHUNK)
 
     def rank(
-        self, terms: np.ndarray, k: int, where: PaperFilter | None = None
+        self,
+        terms: np.ndarray,
+        k: int,
+        where: PaperFilter | None = None,
+        *,
+        groups: Sequence[np.ndarray] = (),
     ) -> list[tuple[int, float]]:
         """The k papers with the highest BM25 for any of terms (term hashes), best first,
-        as (paper id, score)."""
+        as (paper id, score). Each of groups (the stems a prefix stands for) counts as one
+        more term: its stems' counts in a paper are added, and its rarity is that of the
+        papers holding any of them, so that a rare spelling weighs no more than a common
+        one."""
         snapshot = self._snapshot
         if k <= 0 or not snapshot.live:
             return []
         scores = _bm25(snapshot, terms)
+        for group in groups:
+            _add_group_bm25(snapshot, scores, group)
         allowed = allowed_rows(snapshot.listing_days, snapshot.categories, where)
         if allowed is not None:
             scores[~allowed] = 0
@@ -170,6 +181,21 @@ def _bm25(snapshot: _Snapshot, terms: np.ndarray) -> np.ndarray:
             scores[rows] += idf * tf * np.float32(K1 + 1) / (tf + norms[rows])
     scores[~snapshot.alive] = 0
     return scores
+
+
+def _add_group_bm25(snapshot: _Snapshot, scores: np.ndarray, group: np.ndarray) -> None:
+    """Add to scores each live row's BM25 for one term made of several stems."""
+    terms = np.unique(np.asarray(group, HASH_DTYPE))
+    found = [posting for segment in snapshot.segments for posting in segment.postings(terms)]
+    if not terms.size or not any(len(rows) for rows, _ in found):
+        return
+    rows, position = np.unique(np.concatenate([r for r, _ in found]), return_inverse=True)
+    weights = np.concatenate([c for _, c in found]).astype(np.float32)
+    tf = np.bincount(position, weights=weights).astype(np.float32)
+    matches = len(rows)
+    idf = np.float32(np.log(1 + (snapshot.live - matches + 0.5) / (matches + 0.5)))
+    gain = idf * tf * np.float32(K1 + 1) / (tf + snapshot.norms[rows])
+    scores[rows] += np.where(snapshot.alive[rows], gain, np.float32(0))
 
 
 def _with_terms(current: _Snapshot, chunks: Iterable[StoredTerms], seq: int) -> _Snapshot:

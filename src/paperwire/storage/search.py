@@ -23,7 +23,7 @@ _SQLITE_SEARCH = """
            highlight(papers_fts, 0, :open, :close) AS title_marked,
            snippet(papers_fts, 2, :open, :close, '…', :tokens) AS abstract_marked
     FROM papers_fts JOIN papers ON papers.id = papers_fts.rowid
-    WHERE papers_fts MATCH :query {filters}
+    WHERE papers_fts MATCH :query AND papers.hidden_at IS NULL {filters}
     ORDER BY rank, papers.listing_day DESC, papers.arxiv_id
     LIMIT :limit OFFSET :offset
 """
@@ -33,15 +33,18 @@ _POSTGRES_SEARCH = """
            ts_headline('english', title, query, :title_options) AS title_marked,
            ts_headline('english', abstract, query, :abstract_options) AS abstract_marked
     FROM papers, CAST({tsquery} AS tsquery) AS query
-    WHERE search_vector @@ query {filters}
+    WHERE search_vector @@ query AND papers.hidden_at IS NULL {filters}
     ORDER BY rank DESC, listing_day DESC, arxiv_id
     LIMIT :limit OFFSET :offset
 """
-# Every term (websearch words and phrases ANDed with prefix terms), or any term (one
-# to_tsquery expression joined with |).
+# Every term (websearch words and phrases ANDed with prefix terms), or any term (words
+# and prefix terms, each one to_tsquery expression joined with |). Prefixes come stemmed
+# and go through 'simple', which drops no stopword: "for*" is the start of "forecast".
 _POSTGRES_ALL_TERMS = """CASE WHEN :prefixes = '' THEN websearch_to_tsquery('english', :query)
     ELSE websearch_to_tsquery('english', :query) && to_tsquery('simple', :prefixes) END"""
-_POSTGRES_ANY_TERM = "to_tsquery('english', :any_terms)"
+_POSTGRES_ANY_TERM = """CASE WHEN :prefixes = '' THEN to_tsquery('english', :any_terms)
+    WHEN :any_terms = '' THEN to_tsquery('simple', :prefixes)
+    ELSE to_tsquery('english', :any_terms) || to_tsquery('simple', :prefixes) END"""
 _FILTERS = {
     "first": "AND papers.listing_day >= :first",
     "last": "AND papers.listing_day <= :last",
@@ -58,8 +61,8 @@ class KeywordQuery:
 
     fts5: str  # SQLite FTS5 MATCH expression
     websearch: str  # PostgreSQL websearch_to_tsquery words and phrases (every-term mode)
-    prefixes: str  # PostgreSQL to_tsquery prefix terms, ANDed (every-term mode)
-    any_terms: str | None = None  # PostgreSQL to_tsquery expression: any-term mode when set
+    prefixes: str  # PostgreSQL to_tsquery('simple') prefix terms: ANDed, or ORed in any-term mode
+    any_terms: str | None = None  # PostgreSQL to_tsquery words, ORed: any-term mode when set
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +178,7 @@ def filter_clauses(dialect: str, where: PaperFilter) -> tuple[str, dict[str, obj
 _SQLITE_KEYS = """
     SELECT papers_fts.rowid, bm25(papers_fts, 10.0, 4.0, 1.0) AS rank
     FROM papers_fts JOIN papers ON papers.id = papers_fts.rowid
-    WHERE papers_fts MATCH :query {filters}
+    WHERE papers_fts MATCH :query AND papers.hidden_at IS NULL {filters}
     ORDER BY rank, papers.id
     LIMIT :limit OFFSET :offset
 """
@@ -183,13 +186,14 @@ _SQLITE_KEYS = """
 _SQLITE_KEYS_UNFILTERED = """
     SELECT rowid, bm25(papers_fts, 10.0, 4.0, 1.0) AS rank
     FROM papers_fts WHERE papers_fts MATCH :query
+      AND rowid NOT IN (SELECT id FROM papers WHERE hidden_at IS NOT NULL)
     ORDER BY rank, rowid
     LIMIT :limit OFFSET :offset
 """
 _POSTGRES_KEYS = """
     SELECT papers.id, ts_rank(search_vector, query) AS rank
     FROM papers, CAST({tsquery} AS tsquery) AS query
-    WHERE search_vector @@ query {filters}
+    WHERE search_vector @@ query AND papers.hidden_at IS NULL {filters}
     ORDER BY rank DESC, papers.id
     LIMIT :limit OFFSET :offset
 """
@@ -197,8 +201,8 @@ _SQLITE_CAPPED_COUNT = text(
     "SELECT count(*) FROM (SELECT 1 FROM papers_fts WHERE papers_fts MATCH :query LIMIT :cap)"
 )
 _POSTGRES_CAPPED_COUNT = text(
-    """SELECT count(*) FROM (SELECT 1 FROM papers
-       WHERE search_vector @@ to_tsquery('english', :any_terms) LIMIT :cap) AS found"""
+    f"""SELECT count(*) FROM (SELECT 1 FROM papers
+       WHERE search_vector @@ ({_POSTGRES_ANY_TERM}) LIMIT :cap) AS found"""
 )
 
 
@@ -235,9 +239,40 @@ def capped_match_counts(db: Database, queries: Sequence[KeywordQuery], cap: int)
         return [
             int(
                 connection.scalar(
-                    statement, {"query": q.fts5, "any_terms": q.any_terms or "", "cap": cap}
+                    statement, _postgres_tsquery(q)[1] | {"query": q.fts5, "cap": cap}
                 )
                 or 0
             )
             for q in queries
         ]
+
+
+# FTS5's own list of the stems it holds: a temporary table of each connection, so that
+# it needs no migration and nothing is stored twice.
+_SQLITE_VOCABULARY_TABLE = text(
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.papers_fts_vocabulary "
+    "USING fts5vocab(main, papers_fts, row)"
+)
+_SQLITE_STEMS_FROM = text(
+    """SELECT term FROM temp.papers_fts_vocabulary WHERE term >= :low AND term < :high
+       ORDER BY doc DESC, term LIMIT :limit"""
+)
+
+
+def stems_starting(db: Database, prefix: str, limit: int) -> list[str] | None:
+    """Up to limit of the indexed stems that begin with prefix, those in the most papers
+    first (FTS5's vocabulary: a range read); None where the database keeps no list of
+    stems (PostgreSQL)."""
+    if db.dialect != "sqlite":
+        return None
+    if not prefix:
+        return []
+    # Every string that starts with prefix sorts between it and the prefix with its last
+    # character's successor, in FTS5's binary order.
+    high = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    with db.engine.connect() as connection:
+        connection.execute(_SQLITE_VOCABULARY_TABLE)
+        rows = connection.execute(
+            _SQLITE_STEMS_FROM, {"low": prefix, "high": high, "limit": limit}
+        ).all()
+    return [str(row[0]) for row in rows]
