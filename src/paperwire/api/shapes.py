@@ -84,13 +84,12 @@ def paper_object(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
 
 def daily_item(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
     """One element of GET /api/daily_papers: the paper object wrapped with list fields."""
-    paper = readable(paper)
     inner = paper_object(paper, stats)
     return {
         "paper": inner,
         "publishedAt": inner["publishedAt"],
-        "title": paper.title,
-        "summary": paper.abstract,
+        "title": inner["title"],
+        "summary": inner["summary"],
         "mediaUrls": [],
         "thumbnail": None,
         "numComments": stats.comments,
@@ -119,12 +118,11 @@ def search_item(
     paper: Paper, highlighted_title: str, highlighted_summary: str, stats: PaperStats = NO_STATS
 ) -> dict[str, Any]:
     """One element of GET /api/papers/search."""
-    paper = readable(paper)
     inner = paper_object(paper, stats)
     return {
         "paper": inner,
-        "title": paper.title,
-        "summary": paper.abstract,
+        "title": inner["title"],
+        "summary": inner["summary"],
         "publishedAt": inner["publishedAt"],
         "highlightedTitle": without_unsafe_controls(highlighted_title),
         "highlightedSummary": without_unsafe_controls(highlighted_summary),
