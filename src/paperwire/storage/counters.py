@@ -15,6 +15,7 @@ from paperwire.storage.schema import change_counters
 
 PAPERS_COUNTER = "papers"
 COMMUNITY_COUNTER = "community"  # votes, comments, submissions
+CODE_COUNTER = "code"  # papers' links, repositories' stars
 
 
 def count_change(connection: Connection, name: str) -> None:
@@ -48,7 +49,7 @@ class DataChange:
 
 
 def data_change(
-    db: Database, names: Sequence[str] = (PAPERS_COUNTER, COMMUNITY_COUNTER)
+    db: Database, names: Sequence[str] = (PAPERS_COUNTER, COMMUNITY_COUNTER, CODE_COUNTER)
 ) -> DataChange:
     """The counters' values (in the order of names) and when the latest moved: one read."""
     query = select(change_counters.c.name, change_counters.c.value, change_counters.c.changed_at)

@@ -174,6 +174,8 @@ paper_stats = Table(
     Column("comments", Integer, nullable=False, server_default="0"),
     Column("decayed", Double, nullable=False, server_default="0"),
     Column("decayed_at", DateTime(timezone=True)),
+    # Finds papers of any age voted on lately, for the trending page (migration 0013).
+    Index("ix_paper_stats_decayed_at", "decayed_at"),
 )
 
 # Net vote changes per paper and hour (+1 per upvote, -1 per withdrawn upvote): the
@@ -299,4 +301,81 @@ digest_sent_papers = Table(
     ),
     Column("position", Integer, nullable=False),
     Index("ix_digest_sent_papers_delivery_id", "delivery_id"),
+)
+
+# Papers with code (migration 0013). A repository is one project on a code host, keyed by
+# host and its path there without regard to case; `stars` is its latest count, and
+# `trend_score` the stars it gained recently, each day's gain halved every half-life, as of
+# `scored_at` (docs/ranking.md), so lists rank by it without reading the history.
+repositories = Table(
+    "repositories",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host", String(64), nullable=False),  # github.com, gitlab.com, huggingface.co
+    Column("path", String(256), nullable=False),  # owner/name as the host spells it
+    Column("path_key", String(256), nullable=False),  # path lowercased: the identity
+    Column("url", Text, nullable=False),
+    Column("remote_id", BigInteger),  # the host's own id, which survives renames
+    Column("status", String(16), nullable=False, server_default="new"),  # new, ok, missing
+    Column("stars", Integer),
+    Column("stars_gained_week", Integer, nullable=False, server_default="0"),
+    Column("trend_score", Double, nullable=False, server_default="0"),
+    Column("scored_at", DateTime(timezone=True)),
+    Column("etag", Text),
+    Column("checked_at", DateTime(timezone=True)),
+    Column("next_check_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("host", "path_key"),
+    Index("ix_repositories_next_check_at", "next_check_at"),
+    Index("ix_repositories_trend_score", "trend_score"),
+)
+
+# One star count per repository and UTC day (the last count seen that day).
+repository_stars = Table(
+    "repository_stars",
+    metadata,
+    Column(
+        "repository_id",
+        Integer,
+        ForeignKey("repositories.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("day", Date, primary_key=True),
+    Column("stars", Integer, nullable=False),
+)
+
+# A paper's code repository and project page. source says where each came from: "text"
+# (found in the abstract or comment), "record" (a field of the imported record), "reader"
+# (set by a logged-in reader, which later ingests never overwrite). repository_id links
+# code_url to the repository whose stars it shows.
+paper_links = Table(
+    "paper_links",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_url", Text),
+    Column("code_source", String(16)),
+    Column("project_url", Text),
+    Column("project_source", String(16)),
+    Column("repository_id", Integer, ForeignKey("repositories.id", ondelete="SET NULL")),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_paper_links_repository_id", "repository_id"),
+)
+
+# Every change a reader or moderator made to a paper's links, so that a moderator can see
+# who changed what and put the earlier value back. field: "code" or "project".
+paper_link_edits = Table(
+    "paper_link_edits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),
+    Column("field", String(8), nullable=False),
+    Column("old_url", Text),
+    Column("new_url", Text),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("reverted_at", DateTime(timezone=True)),
+    Column("reverted_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Index("ix_paper_link_edits_paper_id", "paper_id", "created_at"),
+    Index("ix_paper_link_edits_created_at", "created_at"),
 )
