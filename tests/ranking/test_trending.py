@@ -11,6 +11,7 @@ from paperwire.ranking.trending import (
     candidate_score,
     decayed,
     explain,
+    listed_ago,
     rank_trending,
     trending_score,
 )
@@ -62,3 +63,10 @@ def test_cast_votes_decay_by_their_own_age_and_add_to_imported_upvotes() -> None
     assert (first.arxiv_id, second.arxiv_id) == ("b", "a")
     assert explain(second, 3) == "+3 upvotes in the last 24 h · 3 upvotes, listed on the latest day"
     assert explain(first, 0) == "8 upvotes, listed 3 days earlier"
+
+
+def test_an_older_paper_says_how_long_ago_it_was_listed() -> None:
+    assert listed_ago(1) == "listed 1 day earlier"
+    assert listed_ago(59) == "listed 59 days earlier"
+    assert listed_ago(75) == "listed 2 months earlier"
+    assert listed_ago(800) == "listed 2 years earlier"

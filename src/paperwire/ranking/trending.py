@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 HOURS_PER_DAY = 24
+OLD_AFTER_DAYS = 60  # from here on an age reads better in months, then years
+DAYS_PER_MONTH = 30
+DAYS_PER_YEAR = 365
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -96,13 +99,19 @@ def rank_trending(
 def explain(entry: TrendingEntry, gained_last_day: int) -> str:
     """A reader's reason for an entry: recent votes first, then the total and the age."""
     plural = "" if entry.upvotes == 1 else "s"
-    age = (
-        "listed on the latest day"
-        if entry.age_days == 0
-        else f"listed {entry.age_days} day{'' if entry.age_days == 1 else 's'} earlier"
-    )
-    total = f"{entry.upvotes} upvote{plural}, {age}"
+    total = f"{entry.upvotes} upvote{plural}, {listed_ago(entry.age_days)}"
     if gained_last_day > 0:
         gained = "" if gained_last_day == 1 else "s"
         return f"+{gained_last_day} upvote{gained} in the last 24 h · {total}"
     return total
+
+
+def listed_ago(days: int) -> str:
+    """ "listed 3 days earlier"; months or years for an older paper voted on again."""
+    if days == 0:
+        return "listed on the latest day"
+    if days < OLD_AFTER_DAYS:
+        return f"listed {days} day{'' if days == 1 else 's'} earlier"
+    if days < 2 * DAYS_PER_YEAR:
+        return f"listed {days // DAYS_PER_MONTH} months earlier"
+    return f"listed {days // DAYS_PER_YEAR} years earlier"

@@ -6,11 +6,21 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, extract, func, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    case,
+    exists,
+    extract,
+    func,
+    select,
+    union_all,
+)
 
 from paperwire.ranking.trending import HOURS_PER_DAY, TrendingEntry
 from paperwire.storage.database import Database
-from paperwire.storage.schema import paper_stats, papers
+from paperwire.storage.schema import paper_links, paper_stats, papers
 from paperwire.storage.visibility import is_listed
 
 _EPOCH_JULIAN_DAY = 2440587.5  # julianday('1970-01-01')
@@ -27,31 +37,54 @@ def trending_page(
     half_life_hours: float,
     limit: int,
     offset: int,
+    voted_since: datetime | None = None,
+    with_code: bool = False,
 ) -> tuple[list[TrendingEntry], int]:
     """One page of the listed papers from since to until with any upvote, best score first,
     and how many there are. Listing ages count from anchor (papers listed after it: age 0).
-    One indexed range of listing days; the scoring and the sort run in SQL."""
+
+    voted_since also ranks papers listed before since that received a vote here at or
+    after that moment (an older paper rediscovered); with_code keeps only papers with a
+    code link. Two indexed lookups (listing days; the last vote's time); the scoring and
+    the sort run in SQL.
+    """
     score = _score(db.dialect, anchor, now, half_life_hours).label("score")
     upvotes = (papers.c.imported_upvotes + func.coalesce(paper_stats.c.votes, 0)).label("upvotes")
-    ranked = (
-        select(papers.c.arxiv_id, score, upvotes, papers.c.listing_day)
-        .select_from(papers.outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.id))
-        .where(
-            papers.c.listing_day.between(since, until),
-            (papers.c.imported_upvotes > 0) | (paper_stats.c.votes > 0),
-            is_listed(),
-        )
+    candidates = select(
+        papers.c.arxiv_id, score, upvotes, papers.c.listing_day, papers.c.published_at
+    ).select_from(papers.outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.id))
+    filters = [is_listed(), *([_has_code()] if with_code else [])]
+    ranked: Select[Any] | CompoundSelect[Any] = candidates.where(
+        papers.c.listing_day.between(since, until),
+        (papers.c.imported_upvotes > 0) | (paper_stats.c.votes > 0),
+        *filters,
     )
-    page = ranked.order_by(
-        score.desc(),
-        upvotes.desc(),
-        papers.c.published_at.desc().nulls_last(),
-        papers.c.arxiv_id,
+    if voted_since is not None:
+        rediscovered = candidates.where(
+            papers.c.listing_day < since,
+            paper_stats.c.decayed_at >= voted_since,
+            paper_stats.c.votes > 0,
+            *filters,
+        )
+        ranked = union_all(ranked, rediscovered)
+    found = ranked.subquery()
+    page = select(found).order_by(
+        found.c.score.desc(),
+        found.c.upvotes.desc(),
+        found.c.published_at.desc().nulls_last(),
+        found.c.arxiv_id,
     )
     with db.engine.connect() as connection:
         rows = connection.execute(page.limit(limit).offset(offset)).all()
-        total = connection.scalar(select(func.count()).select_from(ranked.subquery()))
+        total = connection.scalar(select(func.count()).select_from(found))
     return [_entry(row, anchor) for row in rows], int(total or 0)
+
+
+def _has_code() -> ColumnElement[bool]:
+    linked = select(paper_links.c.paper_id).where(
+        paper_links.c.paper_id == papers.c.id, paper_links.c.code_url.is_not(None)
+    )
+    return exists(linked)
 
 
 def _score(dialect: str, anchor: date, now: datetime, half_life_hours: float) -> Any:
