@@ -11,6 +11,10 @@ database in a temporary folder, times a second idempotent re-ingest, starts the 
 `paperwire serve` on a free loopback port, and measures client-side latency of the front
 page, a busy day page, paper pages and the trending page. Figures are printed as a table
 and written as JSON. Without the shared data it prints why and exits 0.
+
+Papers with code: links are found in the stored papers (bench/code_data.py says how), and
+the GitHub repositories get SYNTHETIC star histories (nothing is asked of GitHub); the
+code-trending page, a day "with code" and the API lists with their code fields are timed.
 """
 
 from __future__ import annotations
@@ -36,11 +40,13 @@ from urllib.parse import urlsplit
 
 import httpx
 from benchlib import REPO_ROOT, machine_info, write_json
+from code_data import CodeData, add_code
 from sqlalchemy import text
 
 from paperwire.config import Settings
 from paperwire.ingest.files import IngestReport, ingest_files
 from paperwire.ranking import listings
+from paperwire.ranking.calendar import period_of
 from paperwire.storage import Database
 from paperwire.storage.papers import count_papers
 
@@ -282,6 +288,23 @@ def page_targets(db: Database, settings: Settings) -> list[PageTarget]:
         PageTarget("trending", ["/papers/trending"], trending_items(db, settings)),
         PageTarget("api daily", [f"/api/daily_papers?date={day}"], day_papers),
         PageTarget("api paper", [f"/api{url}" for url in paper_urls], 1),
+        *code_targets(db, settings, day),
+    ]
+
+
+def code_targets(db: Database, settings: Settings, day: str) -> list[PageTarget]:
+    """The code-trending page and API list, and the busiest day narrowed to papers with code."""
+    with_code = listings.period_list(
+        db, period_of("day", date.fromisoformat(day)), 1, 1, with_code=True
+    ).page.total_items
+    ranked = listings.code_trending_list(
+        db, page=1, page_size=1, half_life_hours=settings.trending_half_life_hours
+    ).page.total_items
+    return [
+        PageTarget("code", ["/papers/trending/code"], ranked),
+        PageTarget("day code", [f"/papers/date/{day}?code=1"], with_code),
+        PageTarget("api code", ["/api/papers/trending/code"], ranked),
+        PageTarget("api dcode", [f"/api/daily_papers?date={day}&code=true"], with_code),
     ]
 
 
@@ -411,6 +434,7 @@ def write_results(
     papers: int,
     pages: list[PageRun],
     files: list[Path],
+    code: CodeData,
 ) -> None:
     out: Path = args.out
     results = {
@@ -430,6 +454,7 @@ def write_results(
             ],
         },
         "pages": [run.as_json() for run in pages],
+        "code": asdict(code) | {"star_histories": "synthetic (bench/code_data.py)"},
     }
     write_json(out, results)
 
@@ -465,12 +490,15 @@ def run(args: argparse.Namespace, files: list[Path]) -> None:
             db.upgrade()
             ingest, papers = ingest_phase(db, files)
             print_ingest(ingest, papers)
+            code = add_code(db, settings.trending_half_life_hours)
+            print(code.describe(), flush=True)
             pages = pages_phase(db, settings, args)
         finally:
             db.close()
     print_ingest(ingest, papers)
+    print(code.describe())
     print_table(pages)
-    write_results(args, ingest, papers, pages, files)
+    write_results(args, ingest, papers, pages, files, code)
     print(f"wrote {args.out}")
 
 

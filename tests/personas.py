@@ -37,6 +37,7 @@ NO_LIMITS = {
     "comment_limit_per_hour": 0,
     "submission_limit_per_day": 0,
     "digest_settings_limit_per_hour": 0,
+    "link_edit_limit_per_hour": 0,
 }
 
 

@@ -115,6 +115,35 @@ class Settings(BaseSettings):
     harvest_delay_minutes: int = Field(
         default=30, ge=0, le=600, description="Wait after arXiv's 20:00 announcement."
     )
+    github_api_url: str = Field(
+        default="https://api.github.com",
+        description="GitHub's REST API, asked for repositories' stars (`code refresh`).",
+    )
+    github_token: SecretStr | None = Field(
+        default=None,
+        description="A GitHub token for the stars refresh (5,000 requests/hour instead of 60); "
+        "empty: anonymous.",
+    )
+    github_token_file: Path | None = Field(
+        default=None,
+        description="A file holding the GitHub token; used when PAPERWIRE_GITHUB_TOKEN is empty.",
+    )
+    github_requests_per_hour: int = Field(
+        default=0,
+        ge=0,
+        le=10_000_000,
+        description="Most requests the stars refresh makes to GitHub per hour; "
+        "0: 50 without a token, 4,500 with one.",
+    )
+    code_refresh_hours: float = Field(
+        default=24.0,
+        ge=1,
+        le=24 * 30,
+        description="How long after a star count a repository is asked again.",
+    )
+    code_refresh_in_serve: bool = Field(
+        default=False, description="Refresh repositories' stars inside `paperwire serve`."
+    )
 
     embedding_model: str = Field(
         default="bundled",
@@ -230,6 +259,12 @@ class Settings(BaseSettings):
     comment_limit_per_hour: int = Field(
         default=30, ge=0, le=1_000_000, description="Comments per user per hour; 0: no limit."
     )
+    link_edit_limit_per_hour: int = Field(
+        default=20,
+        ge=0,
+        le=1_000_000,
+        description="Code and project link edits per user per hour; 0: no limit.",
+    )
     submission_limit_per_day: int = Field(
         default=10, ge=0, le=1_000_000, description="Paper submissions per user per day; 0: none."
     )
@@ -272,7 +307,7 @@ class Settings(BaseSettings):
     def _secrets_from_files(self) -> Settings:
         # Secrets mounted as files (Docker, Kubernetes) keep passwords out of the
         # environment; the variable itself still wins when both are set.
-        for name in ("database_url", "secret_key", "smtp_url"):
+        for name in ("database_url", "secret_key", "smtp_url", "github_token"):
             path: Path | None = getattr(self, f"{name}_file")
             if path is not None and not _is_set(getattr(self, name)):
                 secret = _read_secret(path)

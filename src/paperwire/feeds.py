@@ -5,16 +5,18 @@ from __future__ import annotations
 import html
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
 from paperwire import __version__
 from paperwire.papers import Paper
 from paperwire.ranking.calendar import start_of_listing_day
+from paperwire.storage.code import PaperCode
 from paperwire.text import without_unsafe_controls
 
 FeedFormat = Literal["rss", "atom"]
@@ -44,15 +46,22 @@ class Channel:
     feed_path: str  # this feed, with its query string, e.g. /feeds/search.rss?q=agents
 
 
-def build_feed(channel: Channel, papers: Sequence[Paper], feed_format: FeedFormat) -> bytes:
-    """The feed document, UTF-8, listing papers in the order given.
+def build_feed(
+    channel: Channel,
+    papers: Sequence[Paper],
+    feed_format: FeedFormat,
+    code: Mapping[str, PaperCode] | None = None,
+) -> bytes:
+    """The feed document, UTF-8, listing papers in the order given; code: the papers' code
+    links and stars, added to their descriptions.
 
     The feed's date (RSS lastBuildDate, Atom updated) is that of its newest paper; a feed
     with no dated paper gets feedgen's default, the current time.
     """
     generator = _channel_generator(channel, feed_format)
     for paper in papers:
-        _add_paper(generator, channel.base_url, paper, feed_format)
+        found = (code or {}).get(paper.arxiv_id)
+        _add_paper(generator, channel.base_url, paper, feed_format, _code_parts(found))
     dates = [moment for moment in map(listed_at, papers) if moment is not None]
     if dates:
         generator.updated(max(dates))
@@ -90,7 +99,11 @@ def _channel_generator(channel: Channel, feed_format: FeedFormat) -> FeedGenerat
 
 
 def _add_paper(
-    generator: FeedGenerator, base_url: str, paper: Paper, feed_format: FeedFormat
+    generator: FeedGenerator,
+    base_url: str,
+    paper: Paper,
+    feed_format: FeedFormat,
+    code: list[tuple[str, str, str]],
 ) -> None:
     entry = generator.add_entry(order="append")
     url = paper_url(base_url, paper)
@@ -104,13 +117,55 @@ def _add_paper(
         entry.published(moment)
         entry.updated(moment)
     if feed_format == "rss":
-        entry.description(_abstract_html(paper.abstract))
+        entry.description(_abstract_html(paper.abstract) + _code_html(code))
         if paper.authors:
             entry.dc.dc_creator(_text(", ".join(paper.authors)))
     else:
-        entry.summary(_text(paper.abstract), type="text")
+        entry.summary(_text(paper.abstract) + _code_text(code), type="text")
         for name in paper.authors:
             entry.author(name=_text(name))
+
+
+def _code_html(parts: list[tuple[str, str, str]]) -> str:
+    """A paragraph with the paper's code and project links for RSS's HTML description."""
+    links = " · ".join(
+        f'{label}: <a href="{html.escape(url)}">{html.escape(url)}</a>{html.escape(note)}'
+        for label, url, note in parts
+    )
+    return f"<p>{links}</p>" if parts else ""
+
+
+def _code_text(parts: list[tuple[str, str, str]]) -> str:
+    """The same as a last paragraph of Atom's plain-text summary."""
+    line = " · ".join(f"{label}: {url}{note}" for label, url, note in parts)
+    return f"\n\n{line}" if parts else ""
+
+
+def _code_parts(code: PaperCode | None) -> list[tuple[str, str, str]]:
+    """(label, URL, note) of the paper's web links, e.g. ("Code", URL, " (★ 1,234, +56 this
+    week)"): readers may edit links, so nothing but an http(s) URL goes to feed readers."""
+    parts: list[tuple[str, str, str]] = []
+    if code is None:
+        return parts
+    if _web_url(code.code_url):
+        note = ""
+        if code.stars is not None:
+            week = f", +{code.stars_gained_week:,} this week" if code.stars_gained_week > 0 else ""
+            note = f" (★ {code.stars:,}{week})"
+        parts.append(("Code", _text(str(code.code_url)), note))
+    if _web_url(code.project_url):
+        parts.append(("Project page", _text(str(code.project_url)), ""))
+    return parts
+
+
+def _web_url(url: str | None) -> bool:
+    if url is None:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
 
 
 def _abstract_html(abstract: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -147,6 +147,11 @@ class Paper:
     # computed from the submission time with arXiv's calendar.
     listing_day_exact: bool = False
     imported_upvotes: int | None = None
+    # Links the record itself gives (an upvote snapshot's githubRepo and projectPage),
+    # normalised: stored in paper_links, not in the papers row, and left out of comparing
+    # papers, so that a record repeating them changes no paper.
+    record_code_url: str | None = field(default=None, compare=False)
+    record_project_url: str | None = field(default=None, compare=False)
 
     @property
     def withdrawn(self) -> bool:
@@ -162,7 +167,11 @@ class Paper:
         return f"https://arxiv.org/pdf/{self.arxiv_id}"
 
 
-PAPER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Paper))
+RECORD_LINK_FIELDS = ("record_code_url", "record_project_url")
+# The fields stored in the papers row.
+PAPER_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(Paper) if f.name not in RECORD_LINK_FIELDS
+)
 
 
 def merge_papers(stored: Paper, incoming: Paper) -> Paper:
@@ -189,6 +198,8 @@ def merge_papers(stored: Paper, incoming: Paper) -> Paper:
             if incoming.imported_upvotes is not None
             else stored.imported_upvotes
         ),
+        record_code_url=incoming.record_code_url or stored.record_code_url,
+        record_project_url=incoming.record_project_url or stored.record_project_url,
     )
 
 

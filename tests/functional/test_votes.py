@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
+from factories import make_paper
 from personas import OLDER, SECOND, TODAY, TOP, community_server, people
 
 from paperwire.storage import Database
+from paperwire.storage.papers import upsert_papers
 
 DAY = f"/papers/date/{TODAY}"
 
@@ -148,3 +151,21 @@ def test_api_counts_votes_and_comments_at_once(url: str) -> None:
             (SECOND, 5, 1),
         ]
         assert bob.client.get(f"/api/papers/{SECOND}").json()["upvotes"] == 5
+
+
+def test_an_old_paper_voted_on_again_joins_the_trending_page(db: Database, url: str) -> None:
+    rediscovered = "2301.00042"
+    upsert_papers(
+        db,
+        [make_paper(arxiv_id=rediscovered, listing_day=date(2023, 1, 9), title="Rediscovered")],
+    )
+    with people(url, "alice", "bob") as (alice, bob):
+        assert "Rediscovered" not in alice.page("/papers/trending")
+        for persona in (alice, bob):
+            persona.sign_up()
+            persona.vote(rediscovered)
+        html = alice.page("/papers/trending")
+        entry = html.split(f"arXiv:{rediscovered}", 1)[1].split("</li>", 1)[0]
+        assert "+2 upvotes in the last 24 h · 2 upvotes, listed 3 years earlier" in entry
+        # Scored by its 2 fresh votes alone: below "Older" (9 upvotes 3 days old: 4.5).
+        assert html.index("Rediscovered") > html.index("Older")

@@ -34,6 +34,8 @@ from paperwire.storage import Database
 from paperwire.storage import papers as paper_store
 from paperwire.storage import trending as trending_store
 from paperwire.storage import votes as vote_store
+from paperwire.storage.code import NO_CODE, PaperCode, code_for
+from paperwire.storage.code_trending import code_trending_page, papers_with_code_between
 from paperwire.storage.embeddings import embeddings_seq
 from paperwire.storage.votes import PaperStats
 from paperwire.web.http_cache import cached_body, conditional_response
@@ -88,9 +90,11 @@ def daily_papers(
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM")] = None,
     submitter: Annotated[str | None, Query(max_length=100)] = None,
     sort: Literal["publishedAt", "trending"] | None = None,
+    code: Annotated[bool, Query(description="true: only papers with a code link")] = False,
 ) -> Response:
     """Most upvoted first; `sort=publishedAt` newest first; `sort=trending` by the trending
-    score at the period's end (papers without upvotes are not trending and are left out).
+    score at the period's end (papers without upvotes are not trending and are left out);
+    `code=true` keeps only the papers that link to their code.
     Without date, week or month: the latest listing day; with several, the days they share.
     A date, week or month of the right form that does not exist, or lies outside 1991-2200,
     is a 404."""
@@ -102,9 +106,10 @@ def daily_papers(
     def build() -> list[dict[str, Any]]:
         assert period is not None
         if sort == "trending":
-            papers = _trending_in(db, period, request.app.state.settings, p, limit)
+            papers = _trending_in(db, period, request.app.state.settings, p, limit, code)
         else:
-            papers, _total = paper_store.papers_listed_between(
+            listed_between = papers_with_code_between if code else paper_store.papers_listed_between
+            papers, _total = listed_between(
                 db,
                 period.start,
                 period.end,
@@ -112,10 +117,17 @@ def daily_papers(
                 offset=p * limit,
                 newest_first=sort == "publishedAt",
             )
-        stats = _stats(db, papers)
-        return [daily_item(paper, stats.get(paper.arxiv_id, NO_STATS)) for paper in papers]
+        return _daily_items(db, papers)
 
     return _respond(request, build)
+
+
+def _daily_items(db: Database, papers: list[Paper]) -> list[dict[str, Any]]:
+    stats, code = _stats(db, papers), _code(db, papers)
+    return [
+        daily_item(paper, stats.get(paper.arxiv_id, NO_STATS), code.get(paper.arxiv_id, NO_CODE))
+        for paper in papers
+    ]
 
 
 def _requested_period(
@@ -145,7 +157,7 @@ def _period(kind: PeriodKind, label: str) -> Period:
 
 
 def _trending_in(
-    db: Database, period: Period, settings: Settings, page: int, limit: int
+    db: Database, period: Period, settings: Settings, page: int, limit: int, with_code: bool
 ) -> list[Paper]:
     now = datetime.now(UTC)
     shown, _total = trending_store.trending_page(
@@ -157,8 +169,38 @@ def _trending_in(
         half_life_hours=settings.trending_half_life_hours,
         limit=limit,
         offset=page * limit,
+        with_code=with_code,
     )
     return paper_store.papers_by_ids(db, [entry.arxiv_id for entry in shown])
+
+
+@router.get("/papers/trending/code", summary="Papers whose code gained stars recently")
+def code_trending(
+    request: Request,
+    p: Annotated[int, Query(ge=0, le=MAX_API_PAGE, description="Page, from 0")] = 0,
+    limit: Limit = 50,
+) -> Response:
+    """Papers of any age ranked by the stars their GitHub repository gained recently, each
+    day's gain halved every half-life (docs/ranking.md): the items of /api/daily_papers with
+    `trendScore` (the score now) and `githubStarsThisWeek`. A page past the end is `[]`."""
+    db = database(request)
+    half_life = request.app.state.settings.trending_half_life_hours
+
+    def build() -> list[dict[str, Any]]:
+        shown, _total = code_trending_page(
+            db, now=datetime.now(UTC), half_life_hours=half_life, limit=limit, offset=p * limit
+        )
+        papers = paper_store.papers_by_ids(db, [entry.arxiv_id for entry in shown])
+        items = {item["paper"]["id"]: item for item in _daily_items(db, papers)}
+        return [
+            items[e.arxiv_id]
+            | {"trendScore": round(e.score, 4), "githubStarsThisWeek": e.stars_gained_week}
+            for e in shown
+            if e.arxiv_id in items
+        ]
+
+    hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")  # the scores decay as time passes
+    return _respond(request, build, hour)
 
 
 @router.get(
@@ -198,7 +240,8 @@ def search(
             hits = found.search(q, mode=mode, where=where, limit=shown, offset=p * limit)
         except InvalidQuery:
             hits = []  # a query without words matches nothing
-        return search_items(hits, _stats(database(request), [hit.paper for hit in hits]))
+        db, papers = database(request), [hit.paper for hit in hits]
+        return search_items(hits, _stats(db, papers), _code(db, papers))
 
     return _respond(request, build, embeddings_seq(database(request)))
 
@@ -222,9 +265,14 @@ def similar(
 
     def build() -> list[dict[str, Any]]:
         found = searcher(request).similar(key, limit=limit)
-        stats = _stats(db, [item.paper for item in found])
+        shown = [item.paper for item in found]
+        stats, code = _stats(db, shown), _code(db, shown)
         return [
-            paper_object(item.paper, stats.get(item.paper.arxiv_id, NO_STATS))
+            paper_object(
+                item.paper,
+                stats.get(item.paper.arxiv_id, NO_STATS),
+                code.get(item.paper.arxiv_id, NO_CODE),
+            )
             | {"similarity": round(item.similarity, 4)}
             for item in found
         ]
@@ -254,8 +302,13 @@ def papers_by_date(
     papers = paper_store.papers_before(db, _decode_cursor(cursor), limit)
 
     def build() -> list[dict[str, Any]]:
-        stats = _stats(db, papers)
-        return [paper_object(paper, stats.get(paper.arxiv_id, NO_STATS)) for paper in papers]
+        stats, code = _stats(db, papers), _code(db, papers)
+        return [
+            paper_object(
+                paper, stats.get(paper.arxiv_id, NO_STATS), code.get(paper.arxiv_id, NO_CODE)
+            )
+            for paper in papers
+        ]
 
     response = _respond(request, build)
     if len(papers) == limit and papers[-1].listing_day is not None:
@@ -292,10 +345,20 @@ def paper(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Re
     found = paper_store.get_paper(database(request), key) if key else None
     if found is None:
         raise HTTPException(404, f"no paper with the id {arxiv_id[:64]!r}")
-    stats = _stats(database(request), [found])
-    return _respond(request, lambda: paper_object(found, stats.get(found.arxiv_id, NO_STATS)))
+    stats, code = _stats(database(request), [found]), _code(database(request), [found])
+    return _respond(
+        request,
+        lambda: paper_object(
+            found, stats.get(found.arxiv_id, NO_STATS), code.get(found.arxiv_id, NO_CODE)
+        ),
+    )
 
 
 def _stats(db: Database, papers: list[Paper]) -> dict[str, PaperStats]:
     """Votes cast here and visible comments of the papers that have any."""
     return vote_store.stats_for(db, [paper.arxiv_id for paper in papers])
+
+
+def _code(db: Database, papers: list[Paper]) -> dict[str, PaperCode]:
+    """The code links and stars of the papers that have any: one query."""
+    return code_for(db, [paper.arxiv_id for paper in papers])

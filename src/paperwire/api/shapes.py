@@ -1,8 +1,9 @@
 """Papers in the Hugging Face papers API's JSON shapes: pure functions, no I/O.
 
-Fields paperwire has no data for (media, GitHub links, AI summaries, organisations) are
-present with null or empty values, never invented. Upvotes count the imported ones and the
-ones cast here; numComments counts visible comments.
+Fields paperwire has no data for (media, AI summaries, organisations) are present with
+null or empty values, never invented. Upvotes count the imported ones and the ones cast
+here; numComments counts visible comments. githubRepo and githubStars are those of a code
+link to github.com (null for other hosts, whose link is in paperwire's codeUrl).
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from paperwire.papers import Paper
 from paperwire.ranking.calendar import start_of_listing_day
 from paperwire.search.keyword import SearchHit
+from paperwire.storage.code import NO_CODE, PaperCode
 from paperwire.storage.votes import PaperStats
 from paperwire.text import without_unsafe_controls
 
 NO_STATS = PaperStats()
+GITHUB_HOSTS = frozenset({"github.com", "www.github.com"})
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -52,9 +56,36 @@ def _readable_or_none(text: str | None) -> str | None:
     return without_unsafe_controls(text) if text is not None else None
 
 
-def paper_object(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
+def web_url(url: str | None) -> str | None:
+    """url when it is an http(s) link: links are reader-editable, and a client may well put
+    them into an href."""
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in {"http", "https"} and parts.hostname else None
+
+
+def code_fields(code: PaperCode) -> dict[str, Any]:
+    """projectPage, githubRepo and githubStars as Hugging Face fills them, and codeUrl."""
+    code_url = web_url(code.code_url)
+    on_github = code_url is not None and urlsplit(code_url).hostname in GITHUB_HOSTS
+    return {
+        "projectPage": web_url(code.project_url),
+        "githubRepo": code_url if on_github else None,
+        "githubStars": code.stars if on_github else None,
+        "codeUrl": code_url,
+    }
+
+
+def paper_object(
+    paper: Paper, stats: PaperStats = NO_STATS, code: PaperCode = NO_CODE
+) -> dict[str, Any]:
     """The flat paper object of GET /api/papers/{id}."""
     paper = readable(paper)
+    links = code_fields(code)
     return {
         "id": paper.arxiv_id,
         "authors": [{"_id": None, "name": name, "hidden": False} for name in paper.authors],
@@ -65,11 +96,11 @@ def paper_object(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
         "summary": paper.abstract,
         "upvotes": (paper.imported_upvotes or 0) + stats.votes,
         "discussionId": None,
-        "projectPage": None,
-        "githubRepo": None,
+        "projectPage": links["projectPage"],
+        "githubRepo": links["githubRepo"],
         "ai_summary": None,
         "ai_keywords": [],
-        "githubStars": None,
+        "githubStars": links["githubStars"],
         "organization": None,
         "submittedOnDailyBy": None,
         "withdrawn": paper.withdrawn,
@@ -79,12 +110,15 @@ def paper_object(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
         "doi": paper.doi,
         "journalRef": paper.journal_ref,
         "version": paper.version,
+        "codeUrl": links["codeUrl"],
     }
 
 
-def daily_item(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
+def daily_item(
+    paper: Paper, stats: PaperStats = NO_STATS, code: PaperCode = NO_CODE
+) -> dict[str, Any]:
     """One element of GET /api/daily_papers: the paper object wrapped with list fields."""
-    inner = paper_object(paper, stats)
+    inner = paper_object(paper, stats, code)
     return {
         "paper": inner,
         "publishedAt": inner["publishedAt"],
@@ -100,7 +134,9 @@ def daily_item(paper: Paper, stats: PaperStats = NO_STATS) -> dict[str, Any]:
 
 
 def search_items(
-    hits: Sequence[SearchHit], stats: Mapping[str, PaperStats]
+    hits: Sequence[SearchHit],
+    stats: Mapping[str, PaperStats],
+    code: Mapping[str, PaperCode] | None = None,
 ) -> list[dict[str, Any]]:
     """The body of GET /api/papers/search (and `paperwire search --json`)."""
     return [
@@ -109,16 +145,21 @@ def search_items(
             hit.highlighted_title,
             hit.highlighted_summary,
             stats.get(hit.paper.arxiv_id, NO_STATS),
+            (code or {}).get(hit.paper.arxiv_id, NO_CODE),
         )
         for hit in hits
     ]
 
 
 def search_item(
-    paper: Paper, highlighted_title: str, highlighted_summary: str, stats: PaperStats = NO_STATS
+    paper: Paper,
+    highlighted_title: str,
+    highlighted_summary: str,
+    stats: PaperStats = NO_STATS,
+    code: PaperCode = NO_CODE,
 ) -> dict[str, Any]:
     """One element of GET /api/papers/search."""
-    inner = paper_object(paper, stats)
+    inner = paper_object(paper, stats, code)
     return {
         "paper": inner,
         "title": inner["title"],

@@ -11,6 +11,7 @@ from pydantic_settings import SettingsError
 from paperwire import __version__
 from paperwire.cli import (
     arxiv_cmd,
+    code_cmd,
     config_cmd,
     db_cmd,
     digest_cmd,
@@ -67,6 +68,7 @@ cli.add_command(digest_cmd.digest)
 cli.add_command(digest_cmd.subscribers)
 cli.add_command(users_cmd.users)
 cli.add_command(papers_cmd.papers)
+cli.add_command(code_cmd.code)
 
 
 def main() -> None:

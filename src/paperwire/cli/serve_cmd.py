@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from paperwire.cli.common import database, settings_from
+from paperwire.code.refresh import start_scheduled_refresh
 from paperwire.config import Settings
 from paperwire.digest.jobs import start_scheduled_digests
 from paperwire.digest.send import DigestConfigError
@@ -56,6 +57,8 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
                 click.echo(f"sending digests every {settings.digest_interval_minutes} minutes")
         except DigestConfigError as error:
             raise click.ClickException(f"PAPERWIRE_DIGEST_IN_SERVE: {error}") from None
+        if start_scheduled_refresh(settings, stop_harvest) is not None:
+            click.echo("refreshing GitHub stars as repositories fall due")
         if workers == 1:
             _run(create_app(settings, db), settings, host, port)
             return

@@ -1,5 +1,5 @@
 """Rate limits on community actions (sign-up, log-in, votes, comments, submissions,
-digest settings), on failed log-ins per account, and on searches from the pages."""
+digest settings, link edits), on failed log-ins per account, and on searches from the pages."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from limits.strategies import MovingWindowRateLimiter
 from paperwire.config import Settings
 
 Action = Literal[
-    "signup", "login", "failed-login", "vote", "comment", "submission", "digest", "search"
+    "signup",
+    "login",
+    "failed-login",
+    "vote",
+    "comment",
+    "submission",
+    "digest",
+    "search",
+    "link-edit",
 ]
 
 
@@ -31,6 +39,7 @@ class ActionLimits:
             "submission": _item(RateLimitItemPerDay, settings.submission_limit_per_day),
             "digest": _item(RateLimitItemPerHour, settings.digest_settings_limit_per_hour),
             "search": _item(RateLimitItemPerMinute, settings.search_limit_per_minute),
+            "link-edit": _item(RateLimitItemPerHour, settings.link_edit_limit_per_hour),
         }
         self.items = configured
         self.limiter = MovingWindowRateLimiter(MemoryStorage())

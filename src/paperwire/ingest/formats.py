@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from paperwire.code.links import normalise_code_url, normalise_project_url
 from paperwire.ingest.subjects import categories_from_subjects
 from paperwire.papers import (
     ImplausibleDate,
@@ -62,11 +63,26 @@ def parse_upvote_entry(arxiv_id: str, entry: object) -> Paper:
     if upvotes > MAX_UPVOTES:
         raise RecordError(f"'upvotes' is over {MAX_UPVOTES:,}")
     common = _common(entry, arxiv_id)
+    code_url, project_url = record_links(entry)
     return Paper(
         **common,
         published_at=published,
         listing_day=submission_listing_day(common["arxiv_id"], published),
         imported_upvotes=upvotes,
+        record_code_url=code_url,
+        record_project_url=project_url,
+    )
+
+
+def record_links(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The code and project links a record gives in the Hugging Face fields githubRepo and
+    projectPage, normalised; a link that is no supported URL is left out, not refused."""
+    code = record.get("githubRepo")
+    page = record.get("projectPage")
+    found = normalise_code_url(code) if isinstance(code, str) else None
+    return (
+        found.url if found is not None else None,
+        normalise_project_url(page) if isinstance(page, str) else None,
     )
 
 

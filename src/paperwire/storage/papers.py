@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
+from paperwire.storage.code_links import write_found_links
 from paperwire.storage.counters import COMMUNITY_COUNTER, PAPERS_COUNTER, count_change
 from paperwire.storage.database import Database
 from paperwire.storage.embeddings import EMBEDDINGS_COUNTER, refile_embeddings
@@ -109,6 +110,7 @@ def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, 
     refiled = [p.arxiv_id for p in changed if _filed(p) != _filed(stored[p.arxiv_id])]
     write_terms(connection, [p.arxiv_id for p in new] + sorted({*retexted, *refiled}))
     refile_embeddings(connection, refiled)
+    write_found_links(connection, _relinked(stored, current), {p.arxiv_id for p in new})
     if new or changed:
         count_change(connection, PAPERS_COUNTER)
 
@@ -119,6 +121,19 @@ def _text(paper: Paper) -> tuple[str, tuple[str, ...], str]:
 
 def _filed(paper: Paper) -> tuple[date | None, tuple[str, ...]]:
     return paper.listing_day, paper.categories
+
+
+def _relinked(stored: dict[str, Paper], current: dict[str, Paper]) -> list[Paper]:
+    """The papers whose links may have changed: new ones, those whose abstract or comment
+    changed, and those whose record gives links (storage/code_links.py decides)."""
+    return [
+        paper
+        for arxiv_id, paper in sorted(current.items())
+        if (before := stored.get(arxiv_id)) is None
+        or (paper.abstract, paper.comment) != (before.abstract, before.comment)
+        or paper.record_code_url is not None
+        or paper.record_project_url is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)

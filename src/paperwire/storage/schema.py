@@ -321,6 +321,10 @@ repositories = Table(
     Column("stars_gained_week", Integer, nullable=False, server_default="0"),
     Column("trend_score", Double, nullable=False, server_default="0"),
     Column("scored_at", DateTime(timezone=True)),
+    # log2(trend_score) + hours from 1970 to scored_at / half-life: sorts repositories as
+    # their decayed scores do at any later moment, so lists read it in index order. NULL:
+    # no recent gain.
+    Column("trend_rank", Double),
     Column("etag", Text),
     Column("checked_at", DateTime(timezone=True)),
     Column("next_check_at", DateTime(timezone=True)),
@@ -328,7 +332,7 @@ repositories = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("host", "path_key"),
     Index("ix_repositories_next_check_at", "next_check_at"),
-    Index("ix_repositories_trend_score", "trend_score"),
+    Index("ix_repositories_trend_rank", "trend_rank"),
 )
 
 # One star count per repository and UTC day (the last count seen that day).

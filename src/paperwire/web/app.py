@@ -30,6 +30,7 @@ from paperwire.storage.database import DatabaseBusy
 from paperwire.web import (
     account_pages,
     auth,
+    code_links_pages,
     community_pages,
     digest_settings,
     digests,
@@ -100,6 +101,7 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(digest_settings.router)
     app.include_router(community_pages.router)
+    app.include_router(code_links_pages.router)  # /papers/ID/links…, before the catch-all
     app.include_router(pages.router)
     _install_error_handlers(app)
     app.add_middleware(HeadAsGet)

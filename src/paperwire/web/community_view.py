@@ -1,4 +1,5 @@
-"""What list and paper pages show of the community: counts, the viewer's votes, submitters."""
+"""What list and paper pages show of the community (counts, the viewer's votes, submitters)
+and of each paper's code (links, stars)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from fastapi import Request
 
 from paperwire.papers import Paper
 from paperwire.storage import votes as vote_store
+from paperwire.storage.code import NO_CODE, PaperCode, code_for
 from paperwire.storage.users import User
 from paperwire.storage.votes import PaperStats
 from paperwire.web import auth
+from paperwire.web.code_view import shown_code, stars_text
 from paperwire.web.views import database
 
 
@@ -24,6 +27,7 @@ class CommunityView:
     back: str  # where a vote without JavaScript returns to
     stats: dict[str, PaperStats] = field(default_factory=dict)
     voted: set[str] = field(default_factory=set)
+    links: dict[str, PaperCode] = field(default_factory=dict)
 
     def upvotes(self, paper: Paper) -> int:
         """Imported upvotes plus the votes cast here."""
@@ -38,6 +42,14 @@ class CommunityView:
     def submitter(self, paper: Paper) -> str | None:
         return self.stats.get(paper.arxiv_id, PaperStats()).submitter
 
+    def code(self, paper: Paper) -> PaperCode:
+        """The paper's code and project links (web links only) and its repository's stars."""
+        return shown_code(self.links.get(paper.arxiv_id, NO_CODE))
+
+    def stars(self, paper: Paper) -> str | None:
+        """e.g. "★ 1,234 · +56 this week"; None when its stars are not counted."""
+        return stars_text(self.links.get(paper.arxiv_id, NO_CODE))
+
 
 def community_view(request: Request, papers: Sequence[Paper]) -> CommunityView:
     db = database(request)
@@ -50,4 +62,5 @@ def community_view(request: Request, papers: Sequence[Paper]) -> CommunityView:
         back=back,
         stats=vote_store.stats_for(db, ids),
         voted=vote_store.voted_among(db, viewer.id, ids) if viewer else set(),
+        links=code_for(db, ids),
     )

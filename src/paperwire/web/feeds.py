@@ -21,6 +21,7 @@ from paperwire.ranking.calendar import (
 from paperwire.search.engine import SearchMode
 from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery
 from paperwire.storage.categories import papers_in_category
+from paperwire.storage.code import code_for
 from paperwire.web import auth, views
 from paperwire.web.http_cache import cached_body, conditional_response
 from paperwire.web.rendering import period_url
@@ -106,6 +107,23 @@ def _trending_feed(request: Request, page: int, today: date) -> bytes:
     return _build(request, "paperwire: trending", about, "/papers/trending", papers)
 
 
+@_feed_route("/papers/trending/code", "Papers whose code gained stars recently")
+def code_trending_feed(request: Request, page: PageNumber = 1) -> Response:
+    hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")  # the scores decay as time passes
+    return _cached(request, lambda: _code_trending_feed(request, page), hour)
+
+
+def _code_trending_feed(request: Request, page: int) -> bytes:
+    settings = views.settings(request)
+    trending = views.code_trending_page(request, page)
+    about = (
+        "Papers of any age whose GitHub repository gained stars recently; each day's new "
+        f"stars count half as much every {settings.trending_half_life_hours:g} hours."
+    )
+    papers = [paper for paper, _ in trending.entries]
+    return _build(request, "paperwire: trending by code", about, "/papers/trending/code", papers)
+
+
 @_feed_route("/feeds/category/{category}", "The latest papers of one arXiv category")
 def category_feed(request: Request, category: CategoryCode) -> Response:
     if len(category) > MAX_CATEGORY_CHARS or category_codes([category]) != (category,):
@@ -155,7 +173,8 @@ def _build(
     channel = Channel(
         title, description, views.base_url(request), page_path, request.url.path + query
     )
-    return build_feed(channel, papers, _format(request))
+    code = code_for(views.database(request), [paper.arxiv_id for paper in papers])
+    return build_feed(channel, papers, _format(request), code)
 
 
 def _cached(request: Request, build: Callable[[], bytes], *key: Hashable) -> Response:

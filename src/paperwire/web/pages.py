@@ -1,4 +1,5 @@
-"""HTML pages: daily, weekly and monthly lists, trending, and the paper page."""
+"""HTML pages: daily, weekly and monthly lists, trending by upvotes and by code, and the
+paper page."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from paperwire.ranking.calendar import (
     newest_listing_day,
     period_of,
 )
+from paperwire.ranking.code_trending import TREND_WINDOW_DAYS
 from paperwire.search.engine import SearchMode
 from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery
 from paperwire.storage import papers as paper_store
@@ -28,7 +30,7 @@ from paperwire.web import auth, views
 from paperwire.web.community_view import community_view
 from paperwire.web.http_cache import cached_body
 from paperwire.web.rendering import Renderer, period_url
-from paperwire.web.views import PageNumber
+from paperwire.web.views import PageNumber, WithCode
 
 router = APIRouter(responses=views.PAGE_ERRORS)
 SIMILAR_ON_PAGE = 8
@@ -58,15 +60,18 @@ def _hour(sort: str = "trending") -> str | None:
 
 
 @router.get("/", response_class=HTMLResponse, summary="The latest day that has papers")
-def front_page(request: Request, page: PageNumber = 1) -> Response:
-    return _cached(request, lambda: _front_page(request, page))
+def front_page(request: Request, page: PageNumber = 1, code: WithCode = False) -> Response:
+    return _cached(request, lambda: _front_page(request, page, code))
 
 
-def _front_page(request: Request, page: int) -> HTMLResponse:
+def _front_page(request: Request, page: int, with_code: bool) -> HTMLResponse:
     latest = listings.latest_day(views.database(request))
     if latest is None:
         return _render(request, "empty.html", {"tab": "day"})
-    return _period_page(request, period_of("day", latest), page, canonical=f"/papers/date/{latest}")
+    period = period_of("day", latest)
+    return _period_page(
+        request, period, page, canonical=f"/papers/date/{latest}", with_code=with_code
+    )
 
 
 Sort = Annotated[
@@ -77,44 +82,86 @@ Sort = Annotated[
 
 @router.get("/papers/date/{label}", response_class=HTMLResponse, summary="One listing day")
 def day_page(
-    request: Request, label: views.DayLabel, page: PageNumber = 1, sort: Sort = "upvotes"
+    request: Request,
+    label: views.DayLabel,
+    page: PageNumber = 1,
+    sort: Sort = "upvotes",
+    code: WithCode = False,
 ) -> Response:
     period = views.period_from("day", label)
-    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
+    return _cached(
+        request, lambda: _period_page(request, period, page, sort=sort, with_code=code), _hour(sort)
+    )
 
 
 @router.get("/papers/week/{label}", response_class=HTMLResponse, summary="One ISO week")
 def week_page(
-    request: Request, label: views.WeekLabel, page: PageNumber = 1, sort: Sort = "upvotes"
+    request: Request,
+    label: views.WeekLabel,
+    page: PageNumber = 1,
+    sort: Sort = "upvotes",
+    code: WithCode = False,
 ) -> Response:
     period = views.period_from("week", label)
-    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
+    return _cached(
+        request, lambda: _period_page(request, period, page, sort=sort, with_code=code), _hour(sort)
+    )
 
 
 @router.get("/papers/month/{label}", response_class=HTMLResponse, summary="One month")
 def month_page(
-    request: Request, label: views.MonthLabel, page: PageNumber = 1, sort: Sort = "upvotes"
+    request: Request,
+    label: views.MonthLabel,
+    page: PageNumber = 1,
+    sort: Sort = "upvotes",
+    code: WithCode = False,
 ) -> Response:
     period = views.period_from("month", label)
-    return _cached(request, lambda: _period_page(request, period, page, sort=sort), _hour(sort))
+    return _cached(
+        request, lambda: _period_page(request, period, page, sort=sort, with_code=code), _hour(sort)
+    )
 
 
 @router.get("/papers/trending", response_class=HTMLResponse, summary="Trending papers")
-def trending_page(request: Request, page: PageNumber = 1) -> Response:
+def trending_page(request: Request, page: PageNumber = 1, code: WithCode = False) -> Response:
     today = newest_listing_day(datetime.now(UTC))
-    return _cached(request, lambda: _trending_page(request, page, today), today, _hour())
+    return _cached(request, lambda: _trending_page(request, page, today, code), today, _hour())
 
 
-def _trending_page(request: Request, page: int, today: date) -> HTMLResponse:
-    trending = views.trending_page(request, page, today)
+def _trending_page(request: Request, page: int, today: date, with_code: bool) -> HTMLResponse:
+    trending = views.trending_page(request, page, today, with_code=with_code)
     context = {
         "tab": "trending",
         "trending": trending,
         "community": community_view(request, [paper for paper, _ in trending.entries]),
         "half_life_hours": views.settings(request).trending_half_life_hours,
         "around": trending.anchor,
+        "with_code": with_code,
     }
     return _render(request, "trending.html", context)
+
+
+@router.get(
+    "/papers/trending/code",
+    response_class=HTMLResponse,
+    summary="Papers whose code gained stars recently",
+)
+def code_trending_page(request: Request, page: PageNumber = 1) -> Response:
+    """Papers of any age ranked by the stars their GitHub repositories gained recently, each
+    day's gain halved every half-life (docs/ranking.md). Declared before /papers/{id}."""
+    return _cached(request, lambda: _code_trending_page(request, page), _hour())
+
+
+def _code_trending_page(request: Request, page: int) -> HTMLResponse:
+    trending = views.code_trending_page(request, page)
+    context = {
+        "tab": "trending",
+        "trending": trending,
+        "community": community_view(request, [paper for paper, _ in trending.entries]),
+        "half_life_hours": views.settings(request).trending_half_life_hours,
+        "around": None,
+    }
+    return _render(request, "trending_code.html", context)
 
 
 @router.get("/search", response_class=HTMLResponse, summary="Search papers")
@@ -186,6 +233,7 @@ def about_trending(request: Request) -> HTMLResponse:
         "around": None,
         "half_life_hours": settings.trending_half_life_hours,
         "window_days": settings.trending_window_days,
+        "code_window_days": TREND_WINDOW_DAYS,
     }
     return _render(request, "about_trending.html", context)
 
@@ -246,10 +294,11 @@ def _period_page(
     page: int,
     canonical: str | None = None,
     sort: str = "upvotes",
+    with_code: bool = False,
 ) -> HTMLResponse:
     if sort == "trending":
-        return _period_trending_page(request, period, page)
-    found = views.period_page(request, period, page)
+        return _period_trending_page(request, period, page, with_code)
+    found = views.period_page(request, period, page, with_code=with_code)
     context = {
         "tab": period.kind,
         "listing": found,
@@ -257,12 +306,15 @@ def _period_page(
         "canonical": canonical or period_url(period.kind, period.start),
         "community": community_view(request, found.papers),
         "sort": "upvotes",
+        "with_code": with_code,
     }
     return _render(request, "period.html", context)
 
 
-def _period_trending_page(request: Request, period: Period, page: int) -> HTMLResponse:
-    found = views.period_trending_page(request, period, page)
+def _period_trending_page(
+    request: Request, period: Period, page: int, with_code: bool
+) -> HTMLResponse:
+    found = views.period_trending_page(request, period, page, with_code=with_code)
     context = {
         "tab": period.kind,
         "period": period,
@@ -272,5 +324,6 @@ def _period_trending_page(request: Request, period: Period, page: int) -> HTMLRe
         "community": community_view(request, [paper for paper, _ in found.entries]),
         "half_life_hours": views.settings(request).trending_half_life_hours,
         "sort": "trending",
+        "with_code": with_code,
     }
     return _render(request, "period_trending.html", context)

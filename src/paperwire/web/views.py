@@ -34,6 +34,9 @@ MAX_PAGE = 10_000
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 CATEGORY_RE = re.compile(r"[a-z][a-z\-]{1,15}(\.[A-Za-z][A-Za-z\-]{0,15})?")
 PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
+WithCode = Annotated[
+    bool, Query(alias="code", description="1: only the papers that have a code link")
+]
 # Pages and feeds answer every client error with the HTML error page (a bad parameter is
 # a 400 there, never a 422): what OpenAPI says of the routers' operations.
 PAGE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -138,14 +141,21 @@ def period_from(kind: PeriodKind, label: str) -> Period:
         raise HTTPException(404, f"{error}. Use YYYY-MM-DD, YYYY-Www or YYYY-MM.") from None
 
 
-def period_page(request: Request, period: Period, page: int) -> listings.PeriodList:
-    """One page of a day, week or month; 404 past the last page."""
-    found = listings.period_list(database(request), period, page, settings(request).page_size)
+def period_page(
+    request: Request, period: Period, page: int, *, with_code: bool = False
+) -> listings.PeriodList:
+    """One page of a day, week or month (with_code: of its papers with code); 404 past
+    the last page."""
+    found = listings.period_list(
+        database(request), period, page, settings(request).page_size, with_code=with_code
+    )
     _check_page_exists(found.page)
     return found
 
 
-def trending_page(request: Request, page: int, today: date) -> listings.TrendingList:
+def trending_page(
+    request: Request, page: int, today: date, *, with_code: bool = False
+) -> listings.TrendingList:
     """One page of the trending list as of `today`; 404 past the last page."""
     configured = settings(request)
     found = listings.trending_list(
@@ -155,17 +165,35 @@ def trending_page(request: Request, page: int, today: date) -> listings.Trending
         page_size=configured.page_size,
         window_days=configured.trending_window_days,
         half_life_hours=configured.trending_half_life_hours,
+        with_code=with_code,
     )
     _check_page_exists(found.page)
     return found
 
 
-def period_trending_page(request: Request, period: Period, page: int) -> listings.TrendingList:
+def period_trending_page(
+    request: Request, period: Period, page: int, *, with_code: bool = False
+) -> listings.TrendingList:
     """One page of a day, week or month by trending score; 404 past the last page."""
     configured = settings(request)
     found = listings.period_trending(
         database(request),
         period,
+        page=page,
+        page_size=configured.page_size,
+        half_life_hours=configured.trending_half_life_hours,
+        with_code=with_code,
+    )
+    _check_page_exists(found.page)
+    return found
+
+
+def code_trending_page(request: Request, page: int) -> listings.CodeTrendingList:
+    """One page of the papers whose code gained stars recently; 404 past the last page
+    (the first page of an empty list is shown, with the reason)."""
+    configured = settings(request)
+    found = listings.code_trending_list(
+        database(request),
         page=page,
         page_size=configured.page_size,
         half_life_hours=configured.trending_half_life_hours,

@@ -45,6 +45,7 @@ def _create_repositories() -> None:
         sa.Column("stars_gained_week", sa.Integer(), server_default="0", nullable=False),
         sa.Column("trend_score", sa.Double(), server_default="0", nullable=False),
         sa.Column("scored_at", _MOMENT),
+        sa.Column("trend_rank", sa.Double()),
         sa.Column("etag", sa.Text()),
         sa.Column("checked_at", _MOMENT),
         sa.Column("next_check_at", _MOMENT),
@@ -54,7 +55,7 @@ def _create_repositories() -> None:
         sa.UniqueConstraint("host", "path_key", name="uq_repositories_host_path_key"),
     )
     op.create_index("ix_repositories_next_check_at", "repositories", ["next_check_at"])
-    op.create_index("ix_repositories_trend_score", "repositories", ["trend_score"])
+    op.create_index("ix_repositories_trend_rank", "repositories", ["trend_rank"])
 
 
 def _create_repository_stars() -> None:

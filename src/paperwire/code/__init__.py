@@ -1,0 +1,1 @@
+"""Papers with code: finding repository links and project pages, and backfilling them."""
