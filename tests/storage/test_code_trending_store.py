@@ -105,6 +105,20 @@ def test_sql_ranking_equals_the_reference_formula(db: Database) -> None:
     assert [e.arxiv_id for e in second] == [arxiv_id for arxiv_id, _ in expected[5:10]]
 
 
+def test_every_page_of_every_size_is_a_slice_of_the_whole_ranking(db: Database) -> None:
+    # Small pages read only the repositories that can reach them; hidden papers and
+    # repositories shared by several papers must not shift what the page holds.
+    _fill(db)
+    expected = [arxiv_id for arxiv_id, _ in _reference(db)]
+    for size in range(1, 8):
+        for offset in range(len(expected) + 1):
+            page, total = code_trending_page(
+                db, now=NOW, half_life_hours=HALF_LIFE_HOURS, limit=size, offset=offset
+            )
+            assert [e.arxiv_id for e in page] == expected[offset : offset + size]
+            assert total == len(expected)
+
+
 def test_hidden_unscored_and_uncounted_papers_are_left_out(db: Database) -> None:
     ids = _fill(db)
     page, _ = code_trending_page(db, now=NOW, half_life_hours=HALF_LIFE_HOURS, limit=100, offset=0)
@@ -152,6 +166,11 @@ def test_ties_go_to_more_stars_then_the_newer_paper(db: Database) -> None:
     page, _ = code_trending_page(db, now=NOW, half_life_hours=HALF_LIFE_HOURS, limit=10, offset=0)
     assert [e.arxiv_id for e in page] == ["2606.00003", "2606.00002", "2606.00001"]
     assert [e.stars for e in page] == [99, 10, 10]
+    for offset in range(3):  # a page of one still sees the repositories tied with it
+        one, _ = code_trending_page(
+            db, now=NOW, half_life_hours=HALF_LIFE_HOURS, limit=1, offset=offset
+        )
+        assert [e.arxiv_id for e in one] == [page[offset].arxiv_id]
 
 
 def test_with_code_day_list_keeps_the_day_lists_order(db: Database) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, extract, func, select
+from sqlalchemy import ColumnElement, Connection, Select, extract, func, select
 
 from paperwire.papers import Paper
 from paperwire.storage.database import Database
@@ -25,6 +25,8 @@ from paperwire.storage.visibility import is_listed
 _EPOCH_JULIAN_DAY = 2440587.5  # julianday('1970-01-01')
 _MIN_EXPONENT = -700.0  # exp() below this underflows, which PostgreSQL reports as an error
 _HOURS_PER_DAY = 24
+# Deeper pages sort every candidate instead (the keys would not fit in one query).
+_MAX_REACHABLE_REPOSITORIES = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,6 @@ def code_trending_page(
         repositories.c.status != "missing",
         paper_links.c.code_url.is_not(None),
     ]
-    # trend_rank sorts as the decayed scores do (ranking.code_trending.trend_rank), so the
-    # page is read from ix_repositories_trend_rank in order: only the shown rows are scored.
     page = (
         select(papers.c.arxiv_id, score, stars, repositories.c.stars_gained_week)
         .select_from(linked.join(papers, papers.c.id == paper_links.c.paper_id))
@@ -71,6 +71,9 @@ def code_trending_page(
     # the links' paper keys.
     count = select(func.count()).select_from(linked).where(*scored, _listed_key())
     with db.engine.connect() as connection:
+        reachable = _repositories_reaching(connection, offset + limit)
+        if reachable is not None:
+            page = page.where(repositories.c.id.in_(reachable))
         rows = connection.execute(page.limit(limit).offset(offset)).all()
         total = connection.scalar(count)
     entries = [
@@ -80,6 +83,41 @@ def code_trending_page(
         for row in rows
     ]
     return entries, int(total or 0)
+
+
+def _repositories_reaching(connection: Connection, papers_needed: int) -> list[int] | None:
+    """The keys of the repositories whose papers can be among the first papers_needed of
+    the list, or None for "all of them" (a page that deep, or few repositories ranked).
+
+    Each ranked repository with a listed paper gives the list at least one paper, so the
+    first papers_needed papers all belong to repositories ranked at or above the
+    papers_needed-th of those. Both reads follow ix_repositories_trend_rank in order, and
+    the page then looks its few repositories up by key: without this, SQLite's planner
+    reads every linked paper and sorts them all (about 40 ms at 16,000 ranked papers).
+    """
+    if papers_needed > _MAX_REACHABLE_REPOSITORIES:
+        return None
+    listed_paper = (
+        select(paper_links.c.paper_id)
+        .where(
+            paper_links.c.repository_id == repositories.c.id,
+            paper_links.c.code_url.is_not(None),
+            _listed_key(),
+        )
+        .exists()
+    )
+    ranked = [repositories.c.trend_rank.is_not(None), repositories.c.status != "missing"]
+    floor = connection.scalar(
+        select(repositories.c.trend_rank)
+        .where(*ranked, listed_paper)
+        .order_by(repositories.c.trend_rank.desc())
+        .limit(1)
+        .offset(papers_needed - 1)
+    )
+    if floor is None:
+        return None
+    reaching = select(repositories.c.id).where(*ranked, repositories.c.trend_rank >= floor)
+    return list(connection.scalars(reaching))
 
 
 def _listed_key() -> ColumnElement[bool]:

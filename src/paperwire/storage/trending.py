@@ -60,11 +60,13 @@ def trending_page(
         *filters,
     )
     if voted_since is not None:
+        # Driven by the recent votes (ix_paper_stats_decayed_at), not by every paper
+        # listed before the window: the planner reads the few voted papers by key.
+        voted = select(paper_stats.c.paper_id).where(
+            paper_stats.c.decayed_at >= voted_since, paper_stats.c.votes > 0
+        )
         rediscovered = candidates.where(
-            papers.c.listing_day < since,
-            paper_stats.c.decayed_at >= voted_since,
-            paper_stats.c.votes > 0,
-            *filters,
+            papers.c.id.in_(voted), papers.c.listing_day < since, *filters
         )
         ranked = union_all(ranked, rediscovered)
     found = ranked.subquery()
