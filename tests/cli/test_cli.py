@@ -195,6 +195,14 @@ def test_search_prints_ranked_matches_and_json(env: dict[str, str]) -> None:
     assert "no paper matches" in run("search", "zzyzx", "--mode", "keyword")[1]
 
 
+def test_search_json_names_the_code_found_at_ingest(env: dict[str, str]) -> None:
+    run("db", "upgrade")
+    run("ingest", "file", "--quiet", str(TEST_DATA / "cs-ai-sample.jsonl"))
+    items = json.loads(run("search", "LogicAsker logical reasoning", "--json")[1])
+    found = {item["paper"]["id"]: item["paper"] for item in items}
+    assert found["2401.00757"]["githubRepo"] == "https://github.com/yxwan123/LogicAsker"
+
+
 def test_search_without_words_is_a_usage_error(env: dict[str, str]) -> None:
     run("db", "upgrade")
     result = CliRunner().invoke(cli, ["search", "!!!"])

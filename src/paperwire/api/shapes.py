@@ -136,7 +136,7 @@ def daily_item(
 def search_items(
     hits: Sequence[SearchHit],
     stats: Mapping[str, PaperStats],
-    code: Mapping[str, PaperCode] | None = None,
+    code: Mapping[str, PaperCode],
 ) -> list[dict[str, Any]]:
     """The body of GET /api/papers/search (and `paperwire search --json`)."""
     return [
@@ -145,7 +145,7 @@ def search_items(
             hit.highlighted_title,
             hit.highlighted_summary,
             stats.get(hit.paper.arxiv_id, NO_STATS),
-            (code or {}).get(hit.paper.arxiv_id, NO_CODE),
+            code.get(hit.paper.arxiv_id, NO_CODE),
         )
         for hit in hits
     ]

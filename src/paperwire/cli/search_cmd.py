@@ -11,6 +11,7 @@ from paperwire.api.shapes import search_items
 from paperwire.cli.common import database, settings_from
 from paperwire.search.engine import SearchMode, VectorSearchUnavailable, searcher_for
 from paperwire.search.keyword import InvalidQuery
+from paperwire.storage.code import code_for
 from paperwire.storage.search import PaperFilter
 from paperwire.storage.votes import stats_for
 
@@ -56,9 +57,10 @@ def search(
             raise click.UsageError(str(error)) from None
         except VectorSearchUnavailable as error:
             raise click.ClickException(str(error)) from None
-        stats = stats_for(db, [hit.paper.arxiv_id for hit in hits])
+        ids = [hit.paper.arxiv_id for hit in hits]
+        stats, code = stats_for(db, ids), code_for(db, ids)
     if as_json:
-        click.echo(json.dumps(search_items(hits, stats), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(search_items(hits, stats, code), ensure_ascii=False, indent=2))
         return
     if not hits:
         click.echo("no paper matches; try other words, or --mode hybrid to search by meaning")
