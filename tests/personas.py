@@ -38,6 +38,8 @@ NO_LIMITS = {
     "submission_limit_per_day": 0,
     "digest_settings_limit_per_hour": 0,
     "link_edit_limit_per_hour": 0,
+    "library_limit_per_minute": 0,
+    "library_import_limit_per_hour": 0,
 }
 
 

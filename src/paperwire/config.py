@@ -259,6 +259,19 @@ class Settings(BaseSettings):
     comment_limit_per_hour: int = Field(
         default=30, ge=0, le=1_000_000, description="Comments per user per hour; 0: no limit."
     )
+    library_limit_per_minute: int = Field(
+        default=120,
+        ge=0,
+        le=1_000_000,
+        description="Library changes (save, remove, tag, not interested, follow) per user "
+        "per minute; 0: no limit.",
+    )
+    library_import_limit_per_hour: int = Field(
+        default=10,
+        ge=0,
+        le=1_000_000,
+        description="Library file imports per user per hour; 0: no limit.",
+    )
     link_edit_limit_per_hour: int = Field(
         default=20,
         ge=0,
@@ -285,6 +298,13 @@ class Settings(BaseSettings):
         ge=1024,
         le=10_485_760,
         description="Largest request body accepted; larger ones are refused with 413.",
+    )
+    max_import_bytes: int = Field(
+        default=5_242_880,
+        ge=1024,
+        le=52_428_800,
+        description="Largest library file (BibTeX, RIS, CSL-JSON, id list) a reader may "
+        "upload to /library/import; the rest of the site keeps max_form_bytes.",
     )
 
     @field_validator("harvest_categories", mode="before")

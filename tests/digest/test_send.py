@@ -4,32 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from digest_sending import NEW_YORK, SUBSCRIBED, evening, linked_ids, send, settings_for
 from factories import make_paper
 from smtp_server import SmtpServer, running_smtp_server
 
-from paperwire.config import Settings
 from paperwire.digest.model import Preferences, Topic
-from paperwire.digest.send import DigestConfigError, PassReport, send_due_digests
-from paperwire.mail import SmtpMailer, SmtpTarget
+from paperwire.digest.send import DigestConfigError
 from paperwire.papers import Paper
 from paperwire.storage import Database
 from paperwire.storage import digests as digest_store
 from paperwire.storage.papers import upsert_papers
 
-NEW_YORK = ZoneInfo("America/New_York")
 MONDAY = date(2024, 4, 8)
 TUESDAY = date(2024, 4, 9)
-SUBSCRIBED = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def evening(day: date) -> datetime:
-    """Two hours after the announcement of the next day's listing."""
-    return datetime(day.year, day.month, day.day, 22, 0, tzinfo=NEW_YORK)
 
 
 @pytest.fixture
@@ -38,31 +28,8 @@ def smtp() -> Iterator[SmtpServer]:
         yield server
 
 
-def settings_for(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "data_dir": tmp_path,
-        "base_url": "https://papers.example.org/",
-        "digest_retry_seconds": 60,
-    }
-    return Settings(**(values | overrides))  # type: ignore[arg-type]
-
-
-def send(
-    db: Database, settings: Settings, smtp: SmtpServer, at: datetime, **kw: object
-) -> PassReport:
-    mailer = SmtpMailer(SmtpTarget.from_url(smtp.url), timeout_seconds=5)
-    return send_due_digests(db, settings, mailer, at=at, **kw)  # type: ignore[arg-type]
-
-
 def subscribe(db: Database, email: str, **preferences: object) -> None:
     digest_store.activate_subscription(db, email, Preferences(**preferences), SUBSCRIBED)  # type: ignore[arg-type]
-
-
-def linked_ids(message: EmailMessage) -> list[str]:
-    text = message.get_body(("plain",))
-    assert text is not None
-    content = text.get_content()
-    return [line.rsplit("/papers/", 1)[1] for line in content.splitlines() if "/papers/" in line]
 
 
 def listed(day: date, *upvotes: int) -> list[Paper]:

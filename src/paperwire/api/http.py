@@ -34,6 +34,8 @@ class ErrorBody(BaseModel):
 
 
 _ERROR_MEANINGS = {
+    401: "No personal access token, or one that is unknown or revoked",
+    403: "The token may only read",
     404: "No such paper, or no such day, week or month",
     422: "Invalid parameters; `fields` names each problem",
     429: "Too many requests from this address; see Retry-After",

@@ -22,6 +22,8 @@ Action = Literal[
     "digest",
     "search",
     "link-edit",
+    "library",
+    "library-import",
 ]
 
 
@@ -40,6 +42,8 @@ class ActionLimits:
             "digest": _item(RateLimitItemPerHour, settings.digest_settings_limit_per_hour),
             "search": _item(RateLimitItemPerMinute, settings.search_limit_per_minute),
             "link-edit": _item(RateLimitItemPerHour, settings.link_edit_limit_per_hour),
+            "library": _item(RateLimitItemPerMinute, settings.library_limit_per_minute),
+            "library-import": _item(RateLimitItemPerHour, settings.library_import_limit_per_hour),
         }
         self.items = configured
         self.limiter = MovingWindowRateLimiter(MemoryStorage())

@@ -11,11 +11,15 @@ from paperwire.digest.model import Subscription, Topic
 from paperwire.digest.schedule import window
 from paperwire.papers import Paper
 from paperwire.ranking.listings import trending_list
+from paperwire.recommend.feed import MAX_SIGNALS, Pool, candidate_pool, explain, rank_for_reader
+from paperwire.search.engine import Searcher, searcher_for
 from paperwire.search.keyword import InvalidQuery, search_papers
 from paperwire.storage import Database
 from paperwire.storage import digests as digest_store
+from paperwire.storage import follows as follow_store
+from paperwire.storage import library as library_store
 from paperwire.storage.digests import History
-from paperwire.storage.papers import papers_by_ids, papers_listed_between
+from paperwire.storage.papers import papers_by_ids, papers_by_keys, papers_listed_between
 
 # Enough to fill any digest after leaving out what a subscriber has seen; a window's
 # candidates are its most upvoted papers.
@@ -42,6 +46,8 @@ class Composer:
         self._trending: dict[date, list[Paper]] = {}
         self._queries: dict[str, frozenset[str]] = {}
         self._topic_rankings: dict[tuple[tuple[Topic, ...], int], list[Chosen]] = {}
+        self._pools: dict[tuple[date, date], Pool] = {}
+        self._feed_searcher: Searcher | None = None
 
     def compose(
         self, subscription: Subscription, period: date, history: History | None = None
@@ -53,17 +59,40 @@ class Composer:
         previous = history.previous_before(period)
         sent = history.sent_arxiv_ids
         preferences = subscription.preferences
-        if preferences.content == "trending" and previous is None:
-            ranked = self._trending_on(period)
+        days = window(period, previous, self.settings.trending_window_days)
+        if preferences.content == "for-you" and subscription.user_id is not None:
+            candidates = self._for_you(subscription.user_id, days, len(sent) + preferences.size)
+        elif preferences.content != "topics" and previous is None:
+            candidates = [Chosen(paper) for paper in self._trending_on(period)]
+        elif preferences.content != "topics":
+            candidates = [Chosen(paper) for paper in self._window(*days)]
         else:
-            first_days = self.settings.trending_window_days
-            ranked = self._window(*window(period, previous, first_days))
-        if preferences.content == "trending":
-            candidates = [Chosen(paper) for paper in ranked]
-        else:
-            candidates = self._topic_ranking(preferences.topics, ranked)
+            candidates = self._topic_ranking(preferences.topics, self._window(*days))
         items = first_unsent(candidates, sent, preferences.size)
         return Digest(subscription, period, items, first=previous is None)
+
+    def _for_you(self, user_id: int, days: tuple[date, date], depth: int) -> list[Chosen]:
+        """The reader's feed over the digest's days, best first, each with its first
+        reason; the days' papers and vectors are read once per pass for all readers."""
+        if days not in self._pools:
+            self._pools[days] = candidate_pool(self.db, self._searcher(), *days)
+        pool = self._pools[days]
+        signals = library_store.reader_signals(self.db, user_id, limit=MAX_SIGNALS)
+        followed = follow_store.follows_of(self.db, user_id)
+        ranking = rank_for_reader(self._searcher(), pool, signals, followed)
+        shown = ranking.keys(pool, 0, depth)
+        reasons = explain(self.db, pool, shown, ranking)
+        papers = papers_by_keys(self.db, shown)
+        return [
+            Chosen(papers[key], reasons[key][0].text if reasons[key] else None)
+            for key in shown
+            if key in papers
+        ]
+
+    def _searcher(self) -> Searcher:
+        if self._feed_searcher is None:
+            self._feed_searcher = searcher_for(self.db, self.settings)
+        return self._feed_searcher
 
     def _topic_ranking(self, topics: tuple[Topic, ...], ranked: list[Paper]) -> list[Chosen]:
         key = (topics, id(ranked))  # ranked is one of this pass's cached lists

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 Frequency = Literal["daily", "weekly"]
-Content = Literal["trending", "topics"]
+Content = Literal["trending", "topics", "for-you"]
 FREQUENCIES: tuple[Frequency, ...] = ("daily", "weekly")
-CONTENTS: tuple[Content, ...] = ("trending", "topics")
+CONTENTS: tuple[Content, ...] = ("trending", "topics", "for-you")
 MIN_SIZE = 1
 MAX_SIZE = 50
 DEFAULT_SIZE = 10
@@ -42,7 +42,7 @@ def content_of(text: str) -> Content:
     for content in CONTENTS:
         if text.strip().lower() == content:
             return content
-    raise InvalidSubscription("content must be trending or topics")
+    raise InvalidSubscription("content must be trending, topics or for-you")
 
 
 def normalise_email(email: str) -> str:
@@ -120,7 +120,7 @@ class Preferences:
         if not MIN_SIZE <= self.size <= MAX_SIZE:
             raise InvalidSubscription(f"a digest holds {MIN_SIZE} to {MAX_SIZE} papers")
         if self.content not in CONTENTS:
-            raise InvalidSubscription("content must be trending or topics")
+            raise InvalidSubscription("content must be trending, topics or for-you")
         if self.content == "topics" and not self.topics:
             raise InvalidSubscription("choose at least one topic, or the trending digest")
         if len(self.topics) > MAX_TOPICS:
@@ -171,9 +171,10 @@ def describe(preferences: Preferences) -> str:
         if preferences.frequency == "daily"
         else f"weekly on {WEEKDAYS[preferences.weekday]}"
     )
-    what = (
-        "trending papers" if preferences.content == "trending" else _topic_names(preferences.topics)
-    )
+    what = {
+        "trending": "trending papers",
+        "for-you": "new papers ranked for you",
+    }.get(preferences.content) or _topic_names(preferences.topics)
     return f"{when}, up to {preferences.size} {what}"
 
 

@@ -107,7 +107,14 @@ def link_subscription(
 def update_preferences(
     db: Database, subscription: Subscription, preferences: Preferences, now: datetime
 ) -> Subscription:
-    """Change an active subscription; InvalidSubscription when it is not active."""
+    """Change an active subscription; InvalidSubscription when it is not active, or when
+    it asks for a reader's feed without belonging to an account (whose address is proven
+    and whose library the feed is made from)."""
+    if preferences.content == "for-you" and subscription.user_id is None:
+        raise InvalidSubscription(
+            "a digest of your feed belongs to an account: log in and manage it from your "
+            "account page"
+        )
     if not digest_store.set_preferences(db, subscription.id, preferences.check(), now):
         raise InvalidSubscription("this subscription has ended; subscribe again first")
     updated = digest_store.subscription_by_id(db, subscription.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -194,6 +195,14 @@ class Searcher:
         fused = score_fusion([keyword, semantic], self.weights)
         chosen = [key for key, _ in fused[offset : offset + limit]]
         return self._hits(chosen, {key for key, _ in keyword}, terms)
+
+    def vectors_of(self, paper_ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """The embeddings of those of paper_ids that have one, in their order, and which:
+        from the in-memory index, or from the database where pgvector searches instead."""
+        if self.uses_database_vectors():
+            embedder = self.embedder
+            return embedding_store.vectors_for(self.db, embedder.name, embedder.dims, paper_ids)
+        return self.index().vectors_of(paper_ids)
 
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
         """The papers closest in meaning to a stored paper, itself left out."""

@@ -10,6 +10,7 @@ are searchable at once. See docs/search.md for why exact search was chosen.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -81,6 +82,15 @@ class VectorIndex:
         snapshot = self._snapshot
         row = snapshot.rows_by_paper.get(paper_id)
         return None if row is None else snapshot.vectors[row]
+
+    def vectors_of(self, paper_ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
+        """The vectors of those of paper_ids the index holds, in their order, and which."""
+        snapshot = self._snapshot
+        found = [
+            (key, row) for key in paper_ids if (row := snapshot.rows_by_paper.get(key)) is not None
+        ]
+        rows = np.array([row for _, row in found], dtype=np.int64)
+        return [key for key, _ in found], snapshot.vectors[rows]
 
     def nearest(
         self,

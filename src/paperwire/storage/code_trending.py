@@ -20,7 +20,7 @@ from paperwire.papers import Paper
 from paperwire.storage.database import Database
 from paperwire.storage.papers import papers_by_ids
 from paperwire.storage.schema import paper_links, paper_stats, papers, repositories, submissions
-from paperwire.storage.visibility import is_listed
+from paperwire.storage.visibility import is_listed, is_listed_key
 
 _EPOCH_JULIAN_DAY = 2440587.5  # julianday('1970-01-01')
 _MIN_EXPONENT = -700.0  # exp() below this underflows, which PostgreSQL reports as an error
@@ -122,8 +122,7 @@ def _repositories_reaching(connection: Connection, papers_needed: int) -> list[i
 
 def _listed_key() -> ColumnElement[bool]:
     """paper_links.paper_id names a paper readers may see (storage/visibility.py's rule)."""
-    hidden = select(papers.c.id).where(papers.c.hidden_at.is_not(None))
-    return paper_links.c.paper_id.not_in(hidden)
+    return is_listed_key(paper_links.c.paper_id)
 
 
 def _decayed_score(dialect: str, now: datetime, half_life_hours: float) -> Any:

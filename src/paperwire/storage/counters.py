@@ -16,6 +16,8 @@ from paperwire.storage.schema import change_counters
 PAPERS_COUNTER = "papers"
 COMMUNITY_COUNTER = "community"  # votes, comments, submissions
 CODE_COUNTER = "code"  # papers' links, repositories' stars
+# Readers' libraries, "not interested" marks and follows: only logged-in pages show them.
+LIBRARY_COUNTER = "library"
 
 
 def count_change(connection: Connection, name: str) -> None:

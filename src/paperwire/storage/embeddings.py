@@ -199,3 +199,19 @@ def stored_vector(db: Database, model: str, dims: int, paper_id: int) -> np.ndar
     with db.engine.connect() as connection:
         blob = connection.scalar(query)
     return None if blob is None else decode_vectors([blob], dims)[0]
+
+
+def vectors_for(
+    db: Database, model: str, dims: int, paper_ids: Sequence[int]
+) -> tuple[list[int], np.ndarray]:
+    """The stored embeddings of model for those of paper_ids that have one, and which."""
+    found: dict[int, bytes] = {}
+    with db.engine.connect() as connection:
+        for start in range(0, len(paper_ids), 1_000):
+            query = select(paper_embeddings.c.paper_id, paper_embeddings.c.vector).where(
+                paper_embeddings.c.paper_id.in_(list(paper_ids[start : start + 1_000])),
+                paper_embeddings.c.model == model,
+            )
+            found.update((int(key), blob) for key, blob in connection.execute(query))
+    keys = [key for key in paper_ids if key in found]
+    return keys, decode_vectors([found[key] for key in keys], dims)

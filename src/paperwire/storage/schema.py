@@ -383,3 +383,63 @@ paper_link_edits = Table(
     Index("ix_paper_link_edits_paper_id", "paper_id", "created_at"),
     Index("ix_paper_link_edits_created_at", "created_at"),
 )
+
+# A reader's library (migration 0014): the papers they saved or imported, with their own
+# tags. source: "saved" (from a page), "import" (from a BibTeX/RIS/CSL-JSON/id-list file).
+library_items = Table(
+    "library_items",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("source", String(16), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Index("ix_library_items_paper_id", "paper_id"),
+    Index("ix_library_items_user_id_added_at", "user_id", "added_at"),
+)
+
+library_tags = Table(
+    "library_tags",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(40), primary_key=True),
+    Index("ix_library_tags_user_id_tag", "user_id", "tag"),
+)
+
+# "Not interested": a reader's negative signal, which also hides the paper from their feed.
+not_interested = Table(
+    "not_interested",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_not_interested_paper_id", "paper_id"),
+)
+
+# Authors and categories a reader follows. kind: "author" or "category"; value as the
+# reader saw it, value_key folded for matching (storage/follows.py).
+follows = Table(
+    "follows",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("value_key", String(200), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Personal access tokens for the API (/api/me/…): only a SHA-256 of each token is kept, so
+# a copy of the table opens nothing. scope: "read" or "write" (write includes read).
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("scope", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_access_tokens_user_id", "user_id"),
+)

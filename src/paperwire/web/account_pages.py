@@ -25,6 +25,7 @@ from paperwire.web.auth import PostedForm
 from paperwire.web.community_view import community_view
 from paperwire.web.digest_settings import account_digest
 from paperwire.web.rendering import Renderer
+from paperwire.web.token_pages import token_context
 from paperwire.web.views import database, email_link_base, settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ def form_page(
     renderer: Renderer = request.app.state.renderer
     full = {"tab": None, "around": None, "next": request.query_params.get("next", "")}
     return renderer.page(request, name, full | (context or {}), status_code=status)
+
+
+def account_context(request: Request, user: User) -> dict[str, Any]:
+    """Everything the account page shows besides its forms' messages."""
+    return account_digest(request, user) | token_context(request, user)
 
 
 def logged_in(request: Request, user: User | None, target: str) -> RedirectResponse:
@@ -163,7 +169,7 @@ def logout_everywhere(request: Request, _form: Form) -> Response:
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request) -> HTMLResponse:
     user = auth.require_user(request)
-    return form_page(request, "account.html", account_digest(request, user))
+    return form_page(request, "account.html", account_context(request, user))
 
 
 @router.post("/account/password")
@@ -177,12 +183,12 @@ def change_password(request: Request, form: Form) -> Response:
             )
     except AccountError as error:
         return form_page(
-            request, "account.html", account_digest(request, user) | {"error": str(error)}, 400
+            request, "account.html", account_context(request, user) | {"error": str(error)}, 400
         )
     # Every other session of the account has ended; this browser gets a fresh one.
     auth.start_session(request, changed)
     notice = {"notice": "Your password is changed."}
-    return form_page(request, "account.html", account_digest(request, changed) | notice)
+    return form_page(request, "account.html", account_context(request, changed) | notice)
 
 
 @router.get("/reset", response_class=HTMLResponse)

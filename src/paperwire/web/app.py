@@ -18,12 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire import __version__
 from paperwire.api import docs as api_docs
+from paperwire.api import me as api_me
 from paperwire.api import routes as api_routes
 from paperwire.api.http import RateLimit, error_response, is_api_request
 from paperwire.community.ratelimits import ActionLimits
 from paperwire.community.submissions import Fetch, arxiv_fetcher
 from paperwire.config import Settings
 from paperwire.mail import Mailer, mailer_from_settings
+from paperwire.recommend.feed import FeedPools
 from paperwire.search.engine import searcher_for
 from paperwire.storage import Database
 from paperwire.storage.database import DatabaseBusy
@@ -36,9 +38,12 @@ from paperwire.web import (
     digests,
     exports,
     feeds,
+    library_pages,
     pages,
+    token_pages,
 )
 from paperwire.web.hosts import host_check, public_origin
+from paperwire.web.library_pages import IMPORT_PATH
 from paperwire.web.page_cache import PageCache
 from paperwire.web.rendering import Renderer
 
@@ -84,6 +89,7 @@ def create_app(
     app.state.renderer = Renderer(settings)
     app.state.page_cache = PageCache(settings.page_cache_entries)
     app.state.searcher = searcher_for(database, settings)
+    app.state.feed_pools = FeedPools()  # the week's papers the feeds rank, per process
     app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute)
     app.state.subscribe_limits = digests.SubscribeLimits(settings)
     app.state.action_limits = ActionLimits(settings)
@@ -92,6 +98,7 @@ def create_app(
     app.state.fetch_paper = fetch_paper or arxiv_fetcher(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_routes.router)
+    app.include_router(api_me.router)
     # Routes with a suffix (/papers/ID.bib, /papers/date/DAY.rss) come before the pages'
     # catch-all /papers/{arxiv_id:path}.
     app.include_router(exports.router)
@@ -102,11 +109,17 @@ def create_app(
     app.include_router(digest_settings.router)
     app.include_router(community_pages.router)
     app.include_router(code_links_pages.router)  # /papers/ID/links…, before the catch-all
+    app.include_router(library_pages.router)
+    app.include_router(token_pages.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
     app.add_middleware(HeadAsGet)
     app.add_middleware(KnownHosts, is_known=host_check(settings), public=public_origin(settings))
-    app.add_middleware(BodyLimit, max_bytes=settings.max_form_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_form_bytes,
+        larger={IMPORT_PATH: settings.max_import_bytes},
+    )
     app.add_middleware(SecurityHeaders)
     # The read-only API may be called from any web page; nothing here uses cookies.
     app.add_middleware(
@@ -203,16 +216,18 @@ def _as_public(scope: Scope, public: tuple[str, str] | None) -> Scope:
 class BodyLimit:
     """Refuse request bodies over max_bytes with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # path -> its own limit (file uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.max_bytes:
+        if not declared.isdigit() or int(declared) > max_bytes:
             await _too_large(send)
             return
         received = 0
@@ -221,7 +236,7 @@ class BodyLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > max_bytes:
                 raise StarletteHTTPException(413, "The request is too large.")
             return message
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 
 from paperwire.papers import Paper
+from paperwire.storage import library as library_store
 from paperwire.storage import votes as vote_store
 from paperwire.storage.code import NO_CODE, PaperCode, code_for
 from paperwire.storage.users import User
@@ -28,6 +29,8 @@ class CommunityView:
     stats: dict[str, PaperStats] = field(default_factory=dict)
     voted: set[str] = field(default_factory=set)
     links: dict[str, PaperCode] = field(default_factory=dict)
+    saved: set[str] = field(default_factory=set)  # in the viewer's library
+    rejected: set[str] = field(default_factory=set)  # marked "not interested" by the viewer
 
     def upvotes(self, paper: Paper) -> int:
         """Imported upvotes plus the votes cast here."""
@@ -41,6 +44,12 @@ class CommunityView:
 
     def submitter(self, paper: Paper) -> str | None:
         return self.stats.get(paper.arxiv_id, PaperStats()).submitter
+
+    def is_saved(self, paper: Paper) -> bool:
+        return paper.arxiv_id in self.saved
+
+    def is_rejected(self, paper: Paper) -> bool:
+        return paper.arxiv_id in self.rejected
 
     def code(self, paper: Paper) -> PaperCode:
         """The paper's code and project links (web links only) and its repository's stars."""
@@ -63,4 +72,6 @@ def community_view(request: Request, papers: Sequence[Paper]) -> CommunityView:
         stats=vote_store.stats_for(db, ids),
         voted=vote_store.voted_among(db, viewer.id, ids) if viewer else set(),
         links=code_for(db, ids),
+        saved=library_store.saved_among(db, viewer.id, ids) if viewer else set(),
+        rejected=library_store.not_interested_among(db, viewer.id, ids) if viewer else set(),
     )

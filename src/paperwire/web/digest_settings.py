@@ -17,6 +17,7 @@ from paperwire.digest.model import (
     Subscription,
     normalise_email,
 )
+from paperwire.storage import tokens as token_store
 from paperwire.storage.users import User
 from paperwire.web import auth, digests
 from paperwire.web.auth import PostedForm
@@ -103,4 +104,7 @@ def _owned(request: Request, user: User, subscription_id: int) -> Subscription:
 def _account(request: Request, user: User, status: int = 200, **extra: Any) -> HTMLResponse:
     renderer: Renderer = request.app.state.renderer
     context = {"tab": None, "around": None, "next": ""} | account_digest(request, user)
-    return renderer.page(request, "account.html", context | extra, status_code=status)
+    tokens = token_store.active_tokens(database(request), user.id)
+    return renderer.page(
+        request, "account.html", context | {"tokens": tokens} | extra, status_code=status
+    )

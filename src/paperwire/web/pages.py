@@ -23,9 +23,12 @@ from paperwire.ranking.calendar import (
 from paperwire.ranking.code_trending import TREND_WINDOW_DAYS
 from paperwire.search.engine import SearchMode
 from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery
+from paperwire.storage import follows as follow_store
 from paperwire.storage import papers as paper_store
 from paperwire.storage import votes as vote_store
+from paperwire.storage.counters import LIBRARY_COUNTER, counter_value
 from paperwire.storage.search import PaperFilter
+from paperwire.storage.users import User
 from paperwire.web import auth, views
 from paperwire.web.community_view import community_view
 from paperwire.web.http_cache import cached_body
@@ -48,8 +51,10 @@ def _cached(request: Request, build: Callable[[], HTMLResponse], *key: Hashable)
     and pages carry the subscribe form's signed token, so each is rebuilt once a day too."""
     session = auth.current_session(request)
     viewer = session.nonce if session is not None and auth.current_user(request) else None
+    # A logged-in viewer's pages also show which papers they saved or set aside.
+    library = counter_value(views.database(request), LIBRARY_COUNTER) if viewer else None
     epoch = form_token_epoch()
-    body, _change = cached_body(request, lambda: bytes(build().body), *key, viewer, epoch)
+    body, _change = cached_body(request, lambda: bytes(build().body), *key, viewer, library, epoch)
     return HTMLResponse(body)
 
 
@@ -267,8 +272,17 @@ def paper_page(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) 
         ),
         "history": _history_svg(request, paper, community.upvotes(paper)),
         "csrf": auth.csrf_token(request),
+        "followed": _followed(request, community.viewer),
     }
     return _render(request, "paper.html", context)
+
+
+def _followed(request: Request, viewer: User | None) -> set[tuple[str, str]]:
+    """The viewer's follows as (kind, folded name), for the paper page's follow buttons."""
+    if viewer is None:
+        return set()
+    found = follow_store.follows_of(views.database(request), viewer.id)
+    return {(f.kind, follow_store.follow_key(f.value)) for f in found}
 
 
 def _history_svg(request: Request, paper: Paper, total: int) -> str:

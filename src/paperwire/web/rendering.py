@@ -16,6 +16,7 @@ from paperwire.config import Settings
 from paperwire.digest.model import describe
 from paperwire.digest.tokens import DigestTokens
 from paperwire.ranking.calendar import PeriodKind, period_of
+from paperwire.storage.follows import follow_key
 from paperwire.text import without_unsafe_controls_in
 from paperwire.web import auth
 
@@ -43,6 +44,7 @@ class Renderer:
         env.globals["version"] = __version__
         env.globals["period_url"] = period_url
         env.filters["digest_description"] = describe
+        env.filters["follow_key"] = follow_key
         env.globals["digest_form_token"] = lambda: self.digest_tokens.form()
 
     @cached_property

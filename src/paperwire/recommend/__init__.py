@@ -1,0 +1,1 @@
+"""Personal libraries, feeds and their explanations."""

@@ -1,0 +1,267 @@
+"""The "for you" feed: a reader's recent papers, ranked by a model of what they saved,
+upvoted and marked "not interested", and by the authors and categories they follow."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+
+import numpy as np
+
+from paperwire.papers import Paper
+from paperwire.recommend.model import train_reader_model
+from paperwire.search.engine import Searcher
+from paperwire.storage import Database
+from paperwire.storage import follows as follow_store
+from paperwire.storage import library as library_store
+from paperwire.storage.embeddings import embeddings_seq
+from paperwire.storage.follows import Follow, follow_key
+from paperwire.storage.library import ReaderSignals
+from paperwire.storage.papers import latest_listing_day, papers_by_keys, papers_version
+
+FEED_DAYS = 7  # the feed ranks the papers listed on the last seven days
+MAX_SIGNALS = 500  # of each kind (saved, upvoted, rejected): the most recent ones teach
+BACKGROUND_PAPERS = 1_000  # ordinary recent papers the model contrasts the reader with
+# Added to a paper's standardised model score: a followed author's paper comes first, a
+# followed category's paper rises about one standard deviation.
+AUTHOR_BOOST = 4.0
+CATEGORY_BOOST = 1.0
+# Offered to a reader who has saved and followed nothing yet (the busiest AI-related ones).
+COLD_START_CATEGORIES = ("cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "cs.IR", "stat.ML")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a paper is in the feed, in words the reader can check."""
+
+    text: str  # the whole sentence (API, e-mail)
+    arxiv_id: str | None = None  # the paper it resembles, for a link…
+    title: str | None = None  # …and that paper's title, which a page makes the link…
+    tail: str = ""  # …followed by this
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    paper: Paper
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One page of a reader's feed and what it was learned from."""
+
+    entries: list[FeedEntry]
+    total: int
+    first: date | None
+    last: date | None
+    positives: int  # papers saved or upvoted that the model learned from
+    rejected: int
+    follows: list[Follow] = field(default_factory=list)
+
+    @property
+    def is_cold(self) -> bool:
+        """Nothing to rank by yet: no saved or upvoted paper and nothing followed."""
+        return self.positives == 0 and not self.follows
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The embedded papers of a few listing days, newest day first, with what ranking
+    needs of them: read once and shared by every reader's feed (or digest) of those days.
+    A paper waiting for its embedding (`paperwire embed`) joins the pool once it has one."""
+
+    first: date
+    last: date
+    keys: np.ndarray  # int64 paper keys
+    vectors: np.ndarray  # float32, row by row with keys
+    upvotes: np.ndarray  # int64
+    authors: tuple[tuple[str, ...], ...]  # as the papers spell them
+    author_keys: tuple[frozenset[str], ...]  # folded (follow_key)
+    category_keys: tuple[frozenset[str], ...]
+    background: np.ndarray  # a fixed sample of vectors: what an ordinary paper looks like
+
+    @cached_property
+    def position(self) -> dict[int, int]:
+        return {int(key): row for row, key in enumerate(self.keys)}
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One reader's ranking of a pool: pool rows best first, and what explains them."""
+
+    rows: np.ndarray  # pool rows, best first
+    scores: np.ndarray  # by pool row
+    authors: frozenset[str]  # the reader's followed authors and categories, folded…
+    categories: dict[str, str]  # …(category key -> as followed)
+    library_keys: list[int]  # the embedded papers the reader saved or upvoted…
+    library_vectors: np.ndarray  # …and their vectors
+    saved: frozenset[int]
+
+    def keys(self, pool: Pool, start: int = 0, stop: int | None = None) -> list[int]:
+        return [int(key) for key in pool.keys[self.rows[start:stop]]]
+
+
+def candidate_pool(db: Database, searcher: Searcher, first: date, last: date) -> Pool:
+    candidates = follow_store.listed_between(db, first, last)
+    keys, vectors = searcher.vectors_of([c.key for c in candidates])
+    by_key = {c.key: c for c in candidates}
+    kept = [by_key[key] for key in keys]
+    return Pool(
+        first,
+        last,
+        np.array(keys, dtype=np.int64),
+        vectors,
+        np.array([c.upvotes for c in kept], dtype=np.int64),
+        tuple(c.authors for c in kept),
+        tuple(frozenset(follow_key(a) for a in c.authors) for c in kept),
+        tuple(frozenset(follow_key(c) for c in c.categories) for c in kept),
+        _background(vectors, len(keys)),
+    )
+
+
+class FeedPools:
+    """The pool of the latest days, kept per process until papers or embeddings change."""
+
+    def __init__(self) -> None:
+        self._pool: tuple[tuple[object, ...], Pool] | None = None
+        self._lock = threading.Lock()
+
+    def latest(self, db: Database, searcher: Searcher, days: int = FEED_DAYS) -> Pool | None:
+        """The pool of the last `days` listing days, or None before any paper is listed."""
+        last = latest_listing_day(db)
+        if last is None:
+            return None
+        version = (last, days, papers_version(db), embeddings_seq(db))
+        with self._lock:
+            if self._pool is not None and self._pool[0] == version:
+                return self._pool[1]
+        pool = candidate_pool(db, searcher, last - timedelta(days=days - 1), last)
+        with self._lock:
+            self._pool = (version, pool)
+        return pool
+
+
+def personal_feed(
+    db: Database,
+    searcher: Searcher,
+    pools: FeedPools,
+    user_id: int,
+    *,
+    limit: int,
+    offset: int,
+) -> Feed:
+    """The reader's feed over the last FEED_DAYS listing days, best first."""
+    signals = library_store.reader_signals(db, user_id, limit=MAX_SIGNALS)
+    followed = follow_store.follows_of(db, user_id)
+    counts = (len(signals.positives), len(signals.rejected), followed)
+    pool = pools.latest(db, searcher) if signals.positives or followed else None
+    if pool is None:
+        return Feed([], 0, None, latest_listing_day(db), *counts)
+    ranking = rank_for_reader(searcher, pool, signals, followed)
+    shown = ranking.keys(pool, offset, offset + limit)
+    papers = papers_by_keys(db, shown)
+    reasons = explain(db, pool, shown, ranking)
+    entries = [
+        FeedEntry(papers[key], float(ranking.scores[pool.position[key]]), reasons[key])
+        for key in shown
+        if key in papers
+    ]
+    return Feed(entries, len(ranking.rows), pool.first, pool.last, *counts)
+
+
+def rank_for_reader(
+    searcher: Searcher, pool: Pool, signals: ReaderSignals, followed: Sequence[Follow]
+) -> Ranking:
+    """The pool's papers the reader has not saved or rejected, best first for them: the
+    model's score standardised over the pool, plus the follow boosts; for a reader with
+    nothing saved or upvoted, only the papers their follows match."""
+    library_keys, library_vectors = searcher.vectors_of(signals.positives)
+    scores = _content_scores(searcher, pool, library_vectors, signals.rejected)
+    authors = frozenset(follow_key(f.value) for f in followed if f.kind == "author")
+    categories = {follow_key(f.value): f.value for f in followed if f.kind == "category"}
+    boosts = _follow_boosts(pool, authors, frozenset(categories))
+    scores = scores + boosts
+    keep = ~np.isin(pool.keys, np.array([*signals.saved, *signals.rejected], dtype=np.int64))
+    if not signals.positives:
+        keep &= boosts > 0
+    rows = np.flatnonzero(keep)
+    # Best score first; ties to more upvotes, then to the newer (larger) key.
+    order = np.lexsort((-pool.keys[rows], -pool.upvotes[rows], -scores[rows]))
+    return Ranking(
+        rows[order], scores, authors, categories, library_keys, library_vectors,
+        frozenset(signals.saved),
+    )  # fmt: skip
+
+
+def _content_scores(
+    searcher: Searcher, pool: Pool, positives: np.ndarray, rejected: Sequence[int]
+) -> np.ndarray:
+    """The model's scores of the pool, standardised (all 0 without positives)."""
+    if not len(positives) or not len(pool.keys):
+        return np.zeros(len(pool.keys), dtype=np.float64)
+    _, negatives = searcher.vectors_of(rejected)
+    model = train_reader_model(positives, negatives, pool.background)
+    raw = model.scores(pool.vectors).astype(np.float64)
+    standardised: np.ndarray = (raw - raw.mean()) / (float(raw.std()) or 1.0)
+    return standardised
+
+
+def _background(vectors: np.ndarray, seed: int) -> np.ndarray:
+    """A fixed-size sample of the pool itself (arxiv-sanity contrasts a reader's papers
+    with all the others)."""
+    if len(vectors) <= BACKGROUND_PAPERS:
+        return vectors
+    rows = np.array(sorted(random.Random(seed).sample(range(len(vectors)), BACKGROUND_PAPERS)))
+    sample: np.ndarray = vectors[rows]
+    return sample
+
+
+def _follow_boosts(pool: Pool, authors: frozenset[str], categories: frozenset[str]) -> np.ndarray:
+    boosts = np.zeros(len(pool.keys), dtype=np.float64)
+    if authors:
+        boosts += AUTHOR_BOOST * np.fromiter(
+            (not authors.isdisjoint(keys) for keys in pool.author_keys), bool, len(pool.keys)
+        )
+    if categories:
+        boosts += CATEGORY_BOOST * np.fromiter(
+            (not categories.isdisjoint(keys) for keys in pool.category_keys), bool, len(pool.keys)
+        )
+    return boosts
+
+
+def _follow_reasons(pool: Pool, row: int, ranking: Ranking) -> list[Reason]:
+    by = [a for a in pool.authors[row] if follow_key(a) in ranking.authors][:2]
+    filed = [
+        ranking.categories[k] for k in sorted(pool.category_keys[row] & ranking.categories.keys())
+    ]
+    found = [Reason(f"by {name}, whom you follow") for name in by]
+    return found + [Reason(f"in {name}, which you follow") for name in filed[:1]]
+
+
+def explain(
+    db: Database, pool: Pool, shown: Sequence[int], ranking: Ranking
+) -> dict[int, tuple[Reason, ...]]:
+    """Each shown paper's reasons: the follows it matches, and the paper the reader saved
+    or upvoted that it is closest to in meaning."""
+    rows = [pool.position[key] for key in shown]
+    closest: dict[int, int] = {}
+    if ranking.library_keys and rows:
+        best = np.argmax(pool.vectors[rows] @ ranking.library_vectors.T, axis=1)
+        closest = {key: ranking.library_keys[int(b)] for key, b in zip(shown, best, strict=True)}
+    near = papers_by_keys(db, sorted(set(closest.values())))
+    reasons: dict[int, tuple[Reason, ...]] = {}
+    for key, row in zip(shown, rows, strict=True):
+        found = _follow_reasons(pool, row, ranking)
+        paper = near.get(closest.get(key, -1))
+        if paper is not None:
+            tail = ", which you saved" if closest[key] in ranking.saved else ", which you upvoted"
+            found.append(
+                Reason(f"close to “{paper.title}”{tail}", paper.arxiv_id, paper.title, tail)
+            )
+        reasons[key] = tuple(found)
+    return reasons
