@@ -45,6 +45,7 @@ from paperwire.storage import Database
 from paperwire.storage.digests import History
 from paperwire.storage.papers import count_papers, latest_listing_day
 from paperwire.storage.schema import library_items, papers, users
+from paperwire.storage.users import count_users
 
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "feed.json"
 LISTING_FILES = ("cs-ai-2024-2026.jsonl.gz", "cs-cv-cl-ai-2025-2026.jsonl.gz")
@@ -73,14 +74,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def prepare(db: Database, files: list[Path], args: argparse.Namespace) -> dict[str, float]:
     """The papers, embeddings and readers, unless a kept database has them already."""
+    built: dict[str, float] = {}
     if count_papers(db):
-        print("reusing the papers and readers of --data-dir", flush=True)
-        return {}
-    print("ingesting and embedding the shared listings ...", flush=True)
-    built = build(db, files)
+        print("reusing the papers of --data-dir", flush=True)
+    else:
+        print("ingesting and embedding the shared listings ...", flush=True)
+        built = build(db, files)
     last = latest_listing_day(db)
     assert last is not None
-    add_readers(db, args.readers, args.library_size, last - timedelta(days=FEED_DAYS - 1))
+    before = last - timedelta(days=FEED_DAYS - 1)
+    add_readers(db, count_users(db), args.readers, args.library_size, before)
     return built
 
 
@@ -93,10 +96,12 @@ def build(db: Database, files: list[Path]) -> dict[str, float]:
     return {"ingest_s": ingested - started, "embed_s": time.perf_counter() - ingested}
 
 
-def add_readers(db: Database, readers: int, library_size: int, before: date) -> None:
-    """Readers with a library each: library_size random papers of one primary category
-    listed before `before` (categories weighted by how many papers they have)."""
-    rng = random.Random(SEED)
+def add_readers(db: Database, first: int, readers: int, library_size: int, before: date) -> None:
+    """Readers first+1..readers with a library each: library_size random papers of one
+    primary category listed before `before` (categories weighted by their papers)."""
+    if first >= readers:
+        return
+    rng = random.Random(SEED + first)
     by_category = _papers_by_category(db, before, library_size)
     categories = list(by_category)
     weights = [len(by_category[c]) for c in categories]
@@ -104,7 +109,7 @@ def add_readers(db: Database, readers: int, library_size: int, before: date) -> 
     user_rows = [
         {"id": n, "username": f"r{n}", "username_key": f"r{n}", "email": f"r{n}@example.org",
          "email_key": f"r{n}@example.org", "password_hash": "-", "created_at": now}
-        for n in range(1, readers + 1)
+        for n in range(first + 1, readers + 1)
     ]  # fmt: skip
     library_rows: list[dict[str, Any]] = []
     for user in user_rows:
