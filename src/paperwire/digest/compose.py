@@ -11,7 +11,14 @@ from paperwire.digest.model import Subscription, Topic
 from paperwire.digest.schedule import window
 from paperwire.papers import Paper
 from paperwire.ranking.listings import trending_list
-from paperwire.recommend.feed import MAX_SIGNALS, Pool, candidate_pool, explain, rank_for_reader
+from paperwire.recommend.feed import (
+    MAX_SIGNALS,
+    Pool,
+    TermCache,
+    candidate_pool,
+    explain,
+    rank_for_reader,
+)
 from paperwire.search.engine import Searcher, searcher_for
 from paperwire.search.keyword import InvalidQuery, search_papers
 from paperwire.storage import Database
@@ -48,6 +55,7 @@ class Composer:
         self._topic_rankings: dict[tuple[tuple[Topic, ...], int], list[Chosen]] = {}
         self._pools: dict[tuple[date, date], Pool] = {}
         self._feed_searcher: Searcher | None = None
+        self._terms = TermCache()  # readers' libraries overlap: each paper analysed once
 
     def compose(
         self, subscription: Subscription, period: date, history: History | None = None
@@ -75,11 +83,11 @@ class Composer:
         """The reader's feed over the digest's days, best first, each with its first
         reason; the days' papers and vectors are read once per pass for all readers."""
         if days not in self._pools:
-            self._pools[days] = candidate_pool(self.db, self._searcher(), *days)
+            self._pools[days] = candidate_pool(self.db, self._searcher(), self._terms, *days)
         pool = self._pools[days]
         signals = library_store.reader_signals(self.db, user_id, limit=MAX_SIGNALS)
         followed = follow_store.follows_of(self.db, user_id)
-        ranking = rank_for_reader(self._searcher(), pool, signals, followed)
+        ranking = rank_for_reader(self.db, self._searcher(), self._terms, pool, signals, followed)
         shown = ranking.keys(pool, 0, depth)
         reasons = explain(self.db, pool, shown, ranking)
         papers = papers_by_keys(self.db, shown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -13,7 +14,13 @@ from functools import cached_property
 import numpy as np
 
 from paperwire.papers import Paper
-from paperwire.recommend.model import train_reader_model
+from paperwire.recommend.model import (
+    Papers,
+    TermRows,
+    paper_terms,
+    rows_of_counts,
+    train_reader_model,
+)
 from paperwire.search.engine import Searcher
 from paperwire.storage import Database
 from paperwire.storage import follows as follow_store
@@ -21,11 +28,17 @@ from paperwire.storage import library as library_store
 from paperwire.storage.embeddings import embeddings_seq
 from paperwire.storage.follows import Follow, follow_key
 from paperwire.storage.library import ReaderSignals
-from paperwire.storage.papers import latest_listing_day, papers_by_keys, papers_version
+from paperwire.storage.papers import (
+    latest_listing_day,
+    papers_by_keys,
+    papers_version,
+    texts_by_keys,
+)
 
 FEED_DAYS = 7  # the feed ranks the papers listed on the last seven days
 MAX_SIGNALS = 500  # of each kind (saved, upvoted, rejected): the most recent ones teach
 BACKGROUND_PAPERS = 1_000  # ordinary recent papers the model contrasts the reader with
+TERM_CACHE_PAPERS = 200_000  # papers whose terms a process keeps (about 1 KB each)
 # Added to a paper's standardised model score: a followed author's paper comes first, a
 # followed category's paper rises about one standard deviation.
 AUTHOR_BOOST = 4.0
@@ -69,6 +82,33 @@ class Feed:
         return self.positives == 0 and not self.follows
 
 
+class TermCache:
+    """Papers' keyword terms (what the reader model reads besides embeddings), by paper
+    key, kept per process: a reader's library and the week's papers are analysed once,
+    not on every visit. Bounded: the least recently used are dropped."""
+
+    def __init__(self, max_papers: int = TERM_CACHE_PAPERS) -> None:
+        self.max_papers = max_papers
+        self._terms: OrderedDict[int, Counter[int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def rows(self, db: Database, keys: Sequence[int]) -> TermRows:
+        """The term rows of these papers, in their order (a paper not stored: no terms)."""
+        with self._lock:
+            missing = [key for key in keys if key not in self._terms]
+        texts = texts_by_keys(db, missing) if missing else {}
+        made = {key: paper_terms(*texts.get(key, ("", ""))) for key in missing}
+        with self._lock:
+            self._terms.update(made)
+            counts = [self._terms.get(key) or made.get(key) or Counter() for key in keys]
+            for key in keys:
+                if key in self._terms:
+                    self._terms.move_to_end(key)
+            while len(self._terms) > self.max_papers:
+                self._terms.popitem(last=False)
+        return rows_of_counts(counts)
+
+
 @dataclass(frozen=True)
 class Pool:
     """The embedded papers of a few listing days, newest day first, with what ranking
@@ -78,12 +118,12 @@ class Pool:
     first: date
     last: date
     keys: np.ndarray  # int64 paper keys
-    vectors: np.ndarray  # float32, row by row with keys
+    papers: Papers  # their embeddings and terms, row by row with keys
     upvotes: np.ndarray  # int64
     authors: tuple[tuple[str, ...], ...]  # as the papers spell them
     author_keys: tuple[frozenset[str], ...]  # folded (follow_key)
     category_keys: tuple[frozenset[str], ...]
-    background: np.ndarray  # a fixed sample of vectors: what an ordinary paper looks like
+    background: Papers  # a fixed sample of them: what an ordinary paper looks like
 
     @cached_property
     def position(self) -> dict[int, int]:
@@ -106,21 +146,24 @@ class Ranking:
         return [int(key) for key in pool.keys[self.rows[start:stop]]]
 
 
-def candidate_pool(db: Database, searcher: Searcher, first: date, last: date) -> Pool:
+def candidate_pool(
+    db: Database, searcher: Searcher, terms: TermCache, first: date, last: date
+) -> Pool:
     candidates = follow_store.listed_between(db, first, last)
     keys, vectors = searcher.vectors_of([c.key for c in candidates])
     by_key = {c.key: c for c in candidates}
     kept = [by_key[key] for key in keys]
+    papers = Papers(vectors, terms.rows(db, keys))
     return Pool(
         first,
         last,
         np.array(keys, dtype=np.int64),
-        vectors,
+        papers,
         np.array([c.upvotes for c in kept], dtype=np.int64),
         tuple(c.authors for c in kept),
         tuple(frozenset(follow_key(a) for a in c.authors) for c in kept),
         tuple(frozenset(follow_key(c) for c in c.categories) for c in kept),
-        _background(vectors, len(keys)),
+        papers.take(_background_rows(len(keys))),
     )
 
 
@@ -128,6 +171,7 @@ class FeedPools:
     """The pool of the latest days, kept per process until papers or embeddings change."""
 
     def __init__(self) -> None:
+        self.terms = TermCache()
         self._pool: tuple[tuple[object, ...], Pool] | None = None
         self._lock = threading.Lock()
 
@@ -140,7 +184,7 @@ class FeedPools:
         with self._lock:
             if self._pool is not None and self._pool[0] == version:
                 return self._pool[1]
-        pool = candidate_pool(db, searcher, last - timedelta(days=days - 1), last)
+        pool = candidate_pool(db, searcher, self.terms, last - timedelta(days=days - 1), last)
         with self._lock:
             self._pool = (version, pool)
         return pool
@@ -162,7 +206,7 @@ def personal_feed(
     pool = pools.latest(db, searcher) if signals.positives or followed else None
     if pool is None:
         return Feed([], 0, None, latest_listing_day(db), *counts)
-    ranking = rank_for_reader(searcher, pool, signals, followed)
+    ranking = rank_for_reader(db, searcher, pools.terms, pool, signals, followed)
     shown = ranking.keys(pool, offset, offset + limit)
     papers = papers_by_keys(db, shown)
     reasons = explain(db, pool, shown, ranking)
@@ -175,13 +219,18 @@ def personal_feed(
 
 
 def rank_for_reader(
-    searcher: Searcher, pool: Pool, signals: ReaderSignals, followed: Sequence[Follow]
+    db: Database,
+    searcher: Searcher,
+    terms: TermCache,
+    pool: Pool,
+    signals: ReaderSignals,
+    followed: Sequence[Follow],
 ) -> Ranking:
     """The pool's papers the reader has not saved or rejected, best first for them: the
     model's score standardised over the pool, plus the follow boosts; for a reader with
     nothing saved or upvoted, only the papers their follows match."""
     library_keys, library_vectors = searcher.vectors_of(signals.positives)
-    scores = _content_scores(searcher, pool, library_vectors, signals.rejected)
+    scores = _content_scores(db, searcher, terms, pool, library_keys, library_vectors, signals)
     authors = frozenset(follow_key(f.value) for f in followed if f.kind == "author")
     categories = {follow_key(f.value): f.value for f in followed if f.kind == "category"}
     boosts = _follow_boosts(pool, authors, frozenset(categories))
@@ -199,26 +248,32 @@ def rank_for_reader(
 
 
 def _content_scores(
-    searcher: Searcher, pool: Pool, positives: np.ndarray, rejected: Sequence[int]
+    db: Database,
+    searcher: Searcher,
+    terms: TermCache,
+    pool: Pool,
+    library_keys: list[int],
+    library_vectors: np.ndarray,
+    signals: ReaderSignals,
 ) -> np.ndarray:
     """The model's scores of the pool, standardised (all 0 without positives)."""
-    if not len(positives) or not len(pool.keys):
+    if not library_keys or not len(pool.keys):
         return np.zeros(len(pool.keys), dtype=np.float64)
-    _, negatives = searcher.vectors_of(rejected)
+    rejected_keys, rejected_vectors = searcher.vectors_of(signals.rejected)
+    positives = Papers(library_vectors, terms.rows(db, library_keys))
+    negatives = Papers(rejected_vectors, terms.rows(db, rejected_keys))
     model = train_reader_model(positives, negatives, pool.background)
-    raw = model.scores(pool.vectors).astype(np.float64)
+    raw = model.scores(pool.papers).astype(np.float64)
     standardised: np.ndarray = (raw - raw.mean()) / (float(raw.std()) or 1.0)
     return standardised
 
 
-def _background(vectors: np.ndarray, seed: int) -> np.ndarray:
-    """A fixed-size sample of the pool itself (arxiv-sanity contrasts a reader's papers
-    with all the others)."""
-    if len(vectors) <= BACKGROUND_PAPERS:
-        return vectors
-    rows = np.array(sorted(random.Random(seed).sample(range(len(vectors)), BACKGROUND_PAPERS)))
-    sample: np.ndarray = vectors[rows]
-    return sample
+def _background_rows(papers: int) -> np.ndarray:
+    """A fixed-size sample of the pool's rows (arxiv-sanity contrasts a reader's papers
+    with all the others), the same for every reader so the model's postings are shared."""
+    if papers <= BACKGROUND_PAPERS:
+        return np.arange(papers)
+    return np.array(sorted(random.Random(papers).sample(range(papers), BACKGROUND_PAPERS)))
 
 
 def _follow_boosts(pool: Pool, authors: frozenset[str], categories: frozenset[str]) -> np.ndarray:
@@ -251,7 +306,7 @@ def explain(
     rows = [pool.position[key] for key in shown]
     closest: dict[int, int] = {}
     if ranking.library_keys and rows:
-        best = np.argmax(pool.vectors[rows] @ ranking.library_vectors.T, axis=1)
+        best = np.argmax(pool.papers.vectors[rows] @ ranking.library_vectors.T, axis=1)
         closest = {key: ranking.library_keys[int(b)] for key, b in zip(shown, best, strict=True)}
     near = papers_by_keys(db, sorted(set(closest.values())))
     reasons: dict[int, tuple[Reason, ...]] = {}

@@ -181,6 +181,21 @@ def papers_by_keys(db: Database, keys: Sequence[int]) -> dict[int, Paper]:
         return {row[0]: _paper(row) for row in connection.execute(query)}
 
 
+def texts_by_keys(db: Database, keys: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Title and abstract of the papers with these keys (a narrow read, for models)."""
+    found: dict[int, tuple[str, str]] = {}
+    with db.engine.connect() as connection:
+        for start in range(0, len(keys), 1_000):
+            chunk = list(keys[start : start + 1_000])
+            query = select(papers.c.id, papers.c.title, papers.c.abstract).where(
+                papers.c.id.in_(chunk)
+            )
+            found.update(
+                (int(key), (title, abstract)) for key, title, abstract in connection.execute(query)
+            )
+    return found
+
+
 def paper_key(db: Database, arxiv_id: str) -> int | None:
     """The integer key of a listed paper, or None when it is not stored or hidden."""
     query = select(papers.c.id).where(papers.c.arxiv_id == arxiv_id, is_listed())
