@@ -14,8 +14,10 @@ from functools import cached_property
 import numpy as np
 
 from paperwire.papers import Paper
+from paperwire.recommend.explain import shared_key_terms, surface_words
 from paperwire.recommend.model import (
     Papers,
+    ReaderModel,
     TermRows,
     paper_terms,
     rows_of_counts,
@@ -34,6 +36,7 @@ from paperwire.storage.papers import (
     papers_version,
     texts_by_keys,
 )
+from paperwire.terms import analyze, term_hash
 
 FEED_DAYS = 7  # the feed ranks the papers listed on the last seven days
 MAX_SIGNALS = 500  # of each kind (saved, upvoted, rejected): the most recent ones teach
@@ -141,6 +144,7 @@ class Ranking:
     library_keys: list[int]  # the embedded papers the reader saved or upvoted…
     library_vectors: np.ndarray  # …and their vectors
     saved: frozenset[int]
+    model: ReaderModel | None = None  # None for a reader with nothing saved or upvoted
 
     def keys(self, pool: Pool, start: int = 0, stop: int | None = None) -> list[int]:
         return [int(key) for key in pool.keys[self.rows[start:stop]]]
@@ -230,7 +234,8 @@ def rank_for_reader(
     model's score standardised over the pool, plus the follow boosts; for a reader with
     nothing saved or upvoted, only the papers their follows match."""
     library_keys, library_vectors = searcher.vectors_of(signals.positives)
-    scores = _content_scores(db, searcher, terms, pool, library_keys, library_vectors, signals)
+    model = _model(db, searcher, terms, pool, library_keys, library_vectors, signals)
+    scores = _standardised(model, pool)
     authors = frozenset(follow_key(f.value) for f in followed if f.kind == "author")
     categories = {follow_key(f.value): f.value for f in followed if f.kind == "category"}
     boosts = _follow_boosts(pool, authors, frozenset(categories))
@@ -243,11 +248,11 @@ def rank_for_reader(
     order = np.lexsort((-pool.keys[rows], -pool.upvotes[rows], -scores[rows]))
     return Ranking(
         rows[order], scores, authors, categories, library_keys, library_vectors,
-        frozenset(signals.saved),
+        frozenset(signals.saved), model,
     )  # fmt: skip
 
 
-def _content_scores(
+def _model(
     db: Database,
     searcher: Searcher,
     terms: TermCache,
@@ -255,14 +260,20 @@ def _content_scores(
     library_keys: list[int],
     library_vectors: np.ndarray,
     signals: ReaderSignals,
-) -> np.ndarray:
-    """The model's scores of the pool, standardised (all 0 without positives)."""
+) -> ReaderModel | None:
+    """The reader's model, trained now from their saved, upvoted and rejected papers."""
     if not library_keys or not len(pool.keys):
-        return np.zeros(len(pool.keys), dtype=np.float64)
+        return None
     rejected_keys, rejected_vectors = searcher.vectors_of(signals.rejected)
     positives = Papers(library_vectors, terms.rows(db, library_keys))
     negatives = Papers(rejected_vectors, terms.rows(db, rejected_keys))
-    model = train_reader_model(positives, negatives, pool.background)
+    return train_reader_model(positives, negatives, pool.background)
+
+
+def _standardised(model: ReaderModel | None, pool: Pool) -> np.ndarray:
+    """The model's scores of the pool on one scale (all 0 without a model)."""
+    if model is None:
+        return np.zeros(len(pool.keys), dtype=np.float64)
     raw = model.scores(pool.papers).astype(np.float64)
     standardised: np.ndarray = (raw - raw.mean()) / (float(raw.std()) or 1.0)
     return standardised
@@ -309,9 +320,13 @@ def explain(
         best = np.argmax(pool.papers.vectors[rows] @ ranking.library_vectors.T, axis=1)
         closest = {key: ranking.library_keys[int(b)] for key, b in zip(shown, best, strict=True)}
     near = papers_by_keys(db, sorted(set(closest.values())))
+    titles = {key: title for key, (title, _) in texts_by_keys(db, shown).items()}
     reasons: dict[int, tuple[Reason, ...]] = {}
     for key, row in zip(shown, rows, strict=True):
         found = _follow_reasons(pool, row, ranking)
+        words = key_words(ranking.model, titles.get(key, ""))
+        if words:
+            found.append(Reason("shares key terms with your library: " + ", ".join(words)))
         paper = near.get(closest.get(key, -1))
         if paper is not None:
             tail = ", which you saved" if closest[key] in ranking.saved else ", which you upvoted"
@@ -320,3 +335,22 @@ def explain(
             )
         reasons[key] = tuple(found)
     return reasons
+
+
+def key_words(model: ReaderModel | None, title: str) -> list[str]:
+    """The words of a title that the reader's keyword profile weighs most (up to three),
+    as the title writes them. Titles only: a page explains 50 papers, and a title's words
+    are the ones a reader recognises."""
+    if model is None or not len(model.term_hashes):
+        return []
+    stems = list(dict.fromkeys(analyze(title)))
+    hashes = np.array([term_hash(stem) for stem in stems], dtype=np.uint32)
+    at = np.minimum(np.searchsorted(model.term_hashes, hashes), len(model.term_hashes) - 1)
+    found = model.term_hashes[at] == hashes
+    weights = {
+        stem: float(model.term_weights[i])
+        for stem, i, hit in zip(stems, at, found, strict=True)
+        if hit
+    }
+    shown = surface_words(title)
+    return [shown.get(stem, stem) for stem in shared_key_terms(stems, weights, limit=3)]
