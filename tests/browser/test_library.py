@@ -41,7 +41,8 @@ def _signed_up(browser: Browser, url: str, name: str) -> Page:
     return page
 
 
-def _item(page: Page, arxiv_id: str) -> str:
+def _item(arxiv_id: str) -> str:
+    """A selector for the list item of one paper."""
     return f"li.paper:has(h2 a[href='/papers/{arxiv_id}'])"
 
 
@@ -52,7 +53,7 @@ def test_save_then_the_feed_ranks_alike_papers_first_and_not_interested_removes_
     page.get_by_role("link", name="For you").click()
     expect(page.locator("main")).to_contain_text("Follow categories")
     page.goto(f"{site_url}/papers/date/{TODAY}")
-    saved = _item(page, SAVED_MOLECULE[0])
+    saved = _item(SAVED_MOLECULE[0])
     page.locator(f"{saved} form.library-form button").click()
     expect(page.locator(f"{saved} form.library-form button")).to_have_text("Saved")
     page.get_by_role("link", name="For you").click()
