@@ -40,7 +40,9 @@ from paperwire.terms import analyze, term_hash
 
 FEED_DAYS = 7  # the feed ranks the papers listed on the last seven days
 MAX_SIGNALS = 500  # of each kind (saved, upvoted, rejected): the most recent ones teach
-BACKGROUND_PAPERS = 1_000  # ordinary recent papers the model contrasts the reader with
+# Ordinary recent papers the model contrasts the reader with (docs/recommend.md: 1,000
+# ranks worse, the idf of rare terms needs a couple of thousand).
+BACKGROUND_PAPERS = 2_000
 TERM_CACHE_PAPERS = 200_000  # papers whose terms a process keeps (about 1 KB each)
 # Added to a paper's standardised model score: a followed author's paper comes first, a
 # followed category's paper rises about one standard deviation.
