@@ -89,8 +89,8 @@ class Composer:
         followed = follow_store.follows_of(self.db, user_id)
         ranking = rank_for_reader(self.db, self._searcher(), self._terms, pool, signals, followed)
         shown = ranking.keys(pool, 0, depth)
-        reasons = explain(self.db, pool, shown, ranking)
         papers = papers_by_keys(self.db, shown)
+        reasons = explain(self.db, pool, shown, papers, ranking)
         return [
             Chosen(papers[key], reasons[key][0].text if reasons[key] else None)
             for key in shown

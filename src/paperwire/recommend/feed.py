@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -215,7 +215,7 @@ def personal_feed(
     ranking = rank_for_reader(db, searcher, pools.terms, pool, signals, followed)
     shown = ranking.keys(pool, offset, offset + limit)
     papers = papers_by_keys(db, shown)
-    reasons = explain(db, pool, shown, ranking)
+    reasons = explain(db, pool, shown, papers, ranking)
     entries = [
         FeedEntry(papers[key], float(ranking.scores[pool.position[key]]), reasons[key])
         for key in shown
@@ -312,21 +312,22 @@ def _follow_reasons(pool: Pool, row: int, ranking: Ranking) -> list[Reason]:
 
 
 def explain(
-    db: Database, pool: Pool, shown: Sequence[int], ranking: Ranking
+    db: Database, pool: Pool, shown: Sequence[int], papers: Mapping[int, Paper], ranking: Ranking
 ) -> dict[int, tuple[Reason, ...]]:
-    """Each shown paper's reasons: the follows it matches, and the paper the reader saved
-    or upvoted that it is closest to in meaning."""
+    """Each shown paper's reasons (papers: the shown papers, as the caller read them): the
+    follows it matches, its title's key terms, and the paper the reader saved or upvoted
+    that it is closest to in meaning."""
     rows = [pool.position[key] for key in shown]
     closest: dict[int, int] = {}
     if ranking.library_keys and rows:
         best = np.argmax(pool.papers.vectors[rows] @ ranking.library_vectors.T, axis=1)
         closest = {key: ranking.library_keys[int(b)] for key, b in zip(shown, best, strict=True)}
     near = papers_by_keys(db, sorted(set(closest.values())))
-    titles = {key: title for key, (title, _) in texts_by_keys(db, shown).items()}
     reasons: dict[int, tuple[Reason, ...]] = {}
     for key, row in zip(shown, rows, strict=True):
         found = _follow_reasons(pool, row, ranking)
-        words = key_words(ranking.model, titles.get(key, ""))
+        shown_paper = papers.get(key)
+        words = key_words(ranking.model, shown_paper.title) if shown_paper else []
         if words:
             found.append(Reason("shares key terms with your library: " + ", ".join(words)))
         paper = near.get(closest.get(key, -1))

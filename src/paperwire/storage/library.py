@@ -14,7 +14,7 @@ from paperwire.storage.database import Database
 from paperwire.storage.papers import papers_by_keys
 from paperwire.storage.schema import library_items, library_tags, not_interested, papers, votes
 from paperwire.storage.visibility import is_listed, is_listed_key
-from paperwire.storage.votes import UnknownPaper, paper_key
+from paperwire.storage.votes import UnknownPaper, marked_among, paper_key
 
 SAVED = "saved"
 IMPORTED = "import"
@@ -159,25 +159,12 @@ def count_library(db: Database, user_id: int) -> int:
 
 def saved_among(db: Database, user_id: int, arxiv_ids: Sequence[str]) -> set[str]:
     """Which of these papers are in the reader's library."""
-    return _marked_among(db, library_items, user_id, arxiv_ids)
+    return marked_among(db, library_items, user_id, arxiv_ids)
 
 
 def not_interested_among(db: Database, user_id: int, arxiv_ids: Sequence[str]) -> set[str]:
     """Which of these papers the reader marked "not interested"."""
-    return _marked_among(db, not_interested, user_id, arxiv_ids)
-
-
-def _marked_among(db: Database, marked: Table, user_id: int, arxiv_ids: Sequence[str]) -> set[str]:
-    """arxiv_ids that marked (a table keyed by user_id and paper_id) holds for the reader."""
-    if not arxiv_ids:
-        return set()
-    query = (
-        select(papers.c.arxiv_id)
-        .join(marked, marked.c.paper_id == papers.c.id)
-        .where(marked.c.user_id == user_id, papers.c.arxiv_id.in_(list(arxiv_ids)))
-    )
-    with db.engine.connect() as connection:
-        return set(connection.scalars(query))
+    return marked_among(db, not_interested, user_id, arxiv_ids)
 
 
 def set_not_interested(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Table, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from paperwire.ranking.trending import decayed, vote_weight
@@ -160,12 +160,18 @@ def stats_for(db: Database, arxiv_ids: Sequence[str]) -> dict[str, PaperStats]:
 
 def voted_among(db: Database, user_id: int, arxiv_ids: Sequence[str]) -> set[str]:
     """Which of these papers the user has upvoted."""
+    return marked_among(db, votes, user_id, arxiv_ids)
+
+
+def marked_among(db: Database, marks: Table, user_id: int, arxiv_ids: Sequence[str]) -> set[str]:
+    """Which of these papers have a row in marks (a table keyed by user_id and paper_id:
+    votes, library items, "not interested") for the user."""
     if not arxiv_ids:
         return set()
     query = (
         select(papers.c.arxiv_id)
-        .join(votes, votes.c.paper_id == papers.c.id)
-        .where(votes.c.user_id == user_id, papers.c.arxiv_id.in_(list(arxiv_ids)))
+        .join(marks, marks.c.paper_id == papers.c.id)
+        .where(marks.c.user_id == user_id, papers.c.arxiv_id.in_(list(arxiv_ids)))
     )
     with db.engine.connect() as connection:
         return set(connection.scalars(query))

@@ -23,9 +23,8 @@ from paperwire.storage.users import User
 from paperwire.web import auth
 from paperwire.web.auth import PostedForm
 from paperwire.web.community_view import community_view
-from paperwire.web.digest_settings import account_digest
+from paperwire.web.digest_settings import account_context
 from paperwire.web.rendering import Renderer
-from paperwire.web.token_pages import token_context
 from paperwire.web.views import database, email_link_base, settings
 
 log = logging.getLogger(__name__)
@@ -46,11 +45,6 @@ def form_page(
     renderer: Renderer = request.app.state.renderer
     full = {"tab": None, "around": None, "next": request.query_params.get("next", "")}
     return renderer.page(request, name, full | (context or {}), status_code=status)
-
-
-def account_context(request: Request, user: User) -> dict[str, Any]:
-    """Everything the account page shows besides its forms' messages."""
-    return account_digest(request, user) | token_context(request, user)
 
 
 def logged_in(request: Request, user: User | None, target: str) -> RedirectResponse:

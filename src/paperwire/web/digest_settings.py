@@ -46,11 +46,11 @@ def subscribe(request: Request, form: Form) -> HTMLResponse:
         preferences = digests.read_preferences(form, ())
         address = normalise_email(form.get("email"))
     except InvalidSubscription as error:
-        return _account(request, user, 400, digest_error=f"{error}.")
+        return account_page(request, user, 400, digest_error=f"{error}.")
     if not digests.send_confirmation(request, address, preferences, user.id):
-        return _account(request, user, 503, digest_error="We could not send the e-mail.")
+        return account_page(request, user, 503, digest_error="We could not send the e-mail.")
     sent = f"We sent a link to {address}. Open it while logged in here and confirm."
-    return _account(request, user, digest_notice=sent)
+    return account_page(request, user, digest_notice=sent)
 
 
 @router.post("/account/digest/link", response_class=HTMLResponse)
@@ -61,9 +61,9 @@ def link(request: Request, form: Form) -> HTMLResponse:
     try:
         service.link_subscription(database(request), subscription, user.id, datetime.now(UTC))
     except InvalidSubscription as error:
-        return _account(request, user, 400, digest_error=f"{error}.")
+        return account_page(request, user, 400, digest_error=f"{error}.")
     notice = f"The digest of {subscription.email} is now managed from this page."
-    return _account(request, user, digest_notice=notice)
+    return account_page(request, user, digest_notice=notice)
 
 
 @router.post("/account/digest/{subscription_id}", response_class=HTMLResponse)
@@ -74,8 +74,8 @@ def update(request: Request, subscription_id: int, form: SettingsForm) -> HTMLRe
         preferences = digests.read_preferences(form, digests.read_topics(form))
         service.update_preferences(database(request), subscription, preferences, datetime.now(UTC))
     except InvalidSubscription as error:
-        return _account(request, user, 400, digest_error=f"{error}.")
-    return _account(request, user, digest_notice=f"Saved the digest of {subscription.email}.")
+        return account_page(request, user, 400, digest_error=f"{error}.")
+    return account_page(request, user, digest_notice=f"Saved the digest of {subscription.email}.")
 
 
 @router.post("/account/digest/{subscription_id}/unsubscribe", response_class=HTMLResponse)
@@ -84,7 +84,7 @@ def unsubscribe(request: Request, subscription_id: int, _form: Form) -> HTMLResp
     subscription = _owned(request, user, subscription_id)
     service.cancel_subscription(database(request), subscription, datetime.now(UTC))
     notice = f"No more digests will be sent to {subscription.email}."
-    return _account(request, user, digest_notice=notice)
+    return account_page(request, user, digest_notice=notice)
 
 
 def _acting_user(request: Request) -> User:
@@ -101,10 +101,15 @@ def _owned(request: Request, user: User, subscription_id: int) -> Subscription:
     return found
 
 
-def _account(request: Request, user: User, status: int = 200, **extra: Any) -> HTMLResponse:
-    renderer: Renderer = request.app.state.renderer
-    context = {"tab": None, "around": None, "next": ""} | account_digest(request, user)
+def account_context(request: Request, user: User) -> dict[str, Any]:
+    """Everything the account page shows besides its forms' messages: the digest and the
+    API tokens."""
     tokens = token_store.active_tokens(database(request), user.id)
-    return renderer.page(
-        request, "account.html", context | {"tokens": tokens} | extra, status_code=status
-    )
+    return account_digest(request, user) | {"tokens": tokens}
+
+
+def account_page(request: Request, user: User, status: int = 200, **extra: Any) -> HTMLResponse:
+    """The account page after one of its forms was posted, with that form's message."""
+    renderer: Renderer = request.app.state.renderer
+    context = {"tab": None, "around": None, "next": ""} | account_context(request, user)
+    return renderer.page(request, "account.html", context | extra, status_code=status)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,19 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from paperwire.community import tokens as token_service
 from paperwire.community.tokens import TokenError
 from paperwire.storage import tokens as token_store
-from paperwire.storage.users import User
 from paperwire.web import auth, views
 from paperwire.web.auth import PostedForm
-from paperwire.web.digest_settings import account_digest
-from paperwire.web.rendering import Renderer
+from paperwire.web.digest_settings import account_page
 
 router = APIRouter(include_in_schema=False)
 Form = Annotated[PostedForm, Depends(auth.posted_form)]
-
-
-def token_context(request: Request, user: User) -> dict[str, Any]:
-    """What the account page shows of the user's tokens."""
-    return {"tokens": token_store.active_tokens(views.database(request), user.id)}
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
@@ -37,17 +30,10 @@ def create(request: Request, form: Form) -> Response:
             now=datetime.now(UTC),
         )  # fmt: skip
     except TokenError as error:
-        return _account(request, user, 400, token_error=str(error))
-    response = _account(request, user, new_token=made.token)
+        return account_page(request, user, 400, token_error=str(error))
+    response = account_page(request, user, new_token=made.token)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _account(request: Request, user: User, status: int = 200, **extra: Any) -> HTMLResponse:
-    renderer: Renderer = request.app.state.renderer
-    context = {"tab": None, "around": None, "next": ""} | account_digest(request, user)
-    context |= token_context(request, user) | extra
-    return renderer.page(request, "account.html", context, status_code=status)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
