@@ -36,6 +36,7 @@ from sqlalchemy import insert, select
 from paperwire.config import Settings
 from paperwire.digest.compose import Composer
 from paperwire.digest.model import Preferences, Subscription
+from paperwire.digest.send import CLAIM_BATCH
 from paperwire.ingest.files import ingest_files
 from paperwire.recommend.feed import FEED_DAYS, FeedPools, personal_feed
 from paperwire.search.embedder import load_embedder
@@ -151,13 +152,18 @@ def time_digest_pass(db: Database, settings: Settings, readers: int, period: dat
     """Seconds to compose every reader's "for-you" digest in one Composer (one pass)."""
     composer = Composer(db, settings)
     preferences = Preferences(size=DIGEST_SIZE, content="for-you")
+    subscriptions = [
+        Subscription(user_id, f"r{user_id}@example.org", "active", preferences, None, None, user_id)
+        for user_id in range(1, readers + 1)
+    ]
     started = time.perf_counter()
-    for user_id in range(1, readers + 1):
-        subscription = Subscription(
-            user_id, f"r{user_id}@example.org", "active", preferences, None, None, user_id
-        )
-        digest = composer.compose(subscription, period, History())
-        assert len(digest.items) == DIGEST_SIZE
+    # In claimed batches, as the sender composes them (digest/send.py).
+    for start in range(0, len(subscriptions), CLAIM_BATCH):
+        batch = subscriptions[start : start + CLAIM_BATCH]
+        composer.prepare(batch)
+        for subscription in batch:
+            digest = composer.compose(subscription, period, History())
+            assert len(digest.items) == DIGEST_SIZE
     return time.perf_counter() - started
 
 

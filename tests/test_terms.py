@@ -8,7 +8,9 @@ import pytest
 from paperwire.terms import (
     MAX_COUNT,
     analyze,
+    decode_pairs,
     decode_terms,
+    encode_paper,
     encode_paper_terms,
     query_hashes,
     term_hash,
@@ -67,3 +69,23 @@ def test_query_hashes_are_distinct_and_sorted() -> None:
     hashes = query_hashes("Networks network NETWORKS of graphs")
     assert hashes.dtype == np.dtype("<u4")
     assert hashes.tolist() == sorted({term_hash("network"), term_hash("graph")})
+
+
+def test_pairs_are_adjacent_terms_within_title_and_within_abstract() -> None:
+    terms, pairs = encode_paper("Video diffusion", ["Ada Lovelace"], "Video diffusion, distilled.")
+    sizes, hashes, counts = decode_pairs([pairs])
+    found = dict(zip(hashes.tolist(), counts.tolist(), strict=True))
+    assert terms == encode_paper_terms(
+        "Video diffusion", ["Ada Lovelace"], "Video diffusion, distilled."
+    )
+    assert found == {term_hash("video diffus"): 2, term_hash("diffus distil"): 1}
+    assert sizes.tolist() == [2] and hashes.tolist() == sorted(hashes.tolist())
+    # No pair spans the title and the abstract, nor comes from the author names.
+    assert term_hash("diffus video") not in found and term_hash("ada lovelac") not in found
+
+
+def test_a_torn_pair_list_is_refused_with_a_clear_error() -> None:
+    _, pairs = encode_paper("graph neural networks", [], "")
+    assert decode_pairs([pairs, b""])[0].tolist() == [2, 0]
+    with pytest.raises(ValueError, match="whole number"):
+        decode_pairs([pairs[:-1]])

@@ -8,7 +8,7 @@ from paperwire.search.embedder import load_embedder
 from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
 from paperwire.storage.embeddings import count_embeddings
-from paperwire.storage.paper_terms import count_terms
+from paperwire.storage.paper_terms import count_missing_pairs, count_terms
 from paperwire.storage.papers import count_papers
 
 
@@ -41,5 +41,11 @@ def prepare_database(db: Database, settings: Settings) -> list[str]:
         done.append(
             f"{unanalyzed} papers have no stored terms yet: run `paperwire embed` "
             "(until then hybrid search ranks keywords in SQL, more slowly)"
+        )
+    unpaired = count_missing_pairs(db)
+    if unpaired > 0:
+        done.append(
+            f"{unpaired} papers have no stored word pairs yet: run `paperwire embed` "
+            '(until then "for you" feeds and digests analyse their text, more slowly)'
         )
     return done

@@ -10,15 +10,22 @@ which costs a few spurious matches of rare words and nothing else.
 Stored format of one paper's terms (docs/search.md): n little-endian uint32 term hashes,
 ascending, then n rows of three uint8 counts: in the title, the authors, the abstract
 (each capped at 255).
+
+Stored beside them, a paper's pairs: the hashes of adjacent terms ("diffus model") within
+its title and within its abstract, which the reader model weighs with the terms
+(paperwire/recommend/model.py): n little-endian uint32 hashes of "stem stem", ascending,
+then n uint8 counts (title and abstract together, capped at 255).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import Stemmer
@@ -27,6 +34,7 @@ import Stemmer
 # analyzed again by `paperwire embed`. Change it whenever analyze() changes.
 ANALYZER = "porter-1"
 FIELDS = 3  # title, authors, abstract
+TITLE, AUTHORS, ABSTRACT = range(FIELDS)
 HASH_DTYPE = np.dtype("<u4")
 MAX_COUNT = 255
 # Left out of the term index and of any-term queries, where they would match nearly every
@@ -130,9 +138,37 @@ def prefix_stem(word: str) -> str:
 
 def encode_paper_terms(title: str, authors: Iterable[str], abstract: str) -> bytes:
     """One paper's terms in the stored format."""
+    return _encode_fields([analyze(title), analyze(", ".join(authors)), analyze(abstract)])
+
+
+def encode_paper(title: str, authors: Iterable[str], abstract: str) -> tuple[bytes, bytes]:
+    """One paper's terms and pairs in their stored formats, each text analysed once."""
+    fields = [analyze(title), analyze(", ".join(authors)), analyze(abstract)]
+    return _encode_fields(fields), _encode_pairs([fields[TITLE], fields[ABSTRACT]])
+
+
+def pair_terms(stems: Sequence[str]) -> Iterator[str]:
+    """The pairs of adjacent stems of one text, as the reader model names them."""
+    return (f"{a} {b}" for a, b in itertools.pairwise(stems))
+
+
+def decode_terms(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Many papers' stored terms at once: (terms per paper, all term hashes, all counts
+    (n, FIELDS)), papers one after another; ValueError for a blob of impossible length."""
+    sizes, hashes, counts = _decode(blobs, FIELDS, "term")
+    return sizes, hashes, counts.reshape(-1, FIELDS)
+
+
+def decode_pairs(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Many papers' stored pairs at once: (pairs per paper, all pair hashes, all counts),
+    papers one after another; ValueError for a blob of impossible length."""
+    return _decode(blobs, 1, "pair")
+
+
+def _encode_fields(fields: Sequence[Sequence[str]]) -> bytes:
     counts: dict[int, list[int]] = {}
-    for field, text in enumerate((title, ", ".join(authors), abstract)):
-        for term in analyze(text):
+    for field, terms in enumerate(fields):
+        for term in terms:
             row = counts.setdefault(term_hash(term), [0] * FIELDS)
             row[field] = min(row[field] + 1, MAX_COUNT)
     hashes = sorted(counts)
@@ -140,21 +176,26 @@ def encode_paper_terms(title: str, authors: Iterable[str], abstract: str) -> byt
     return np.array(hashes, dtype=HASH_DTYPE).tobytes() + table.tobytes()
 
 
-def decode_terms(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Many papers' stored terms at once: (terms per paper, all term hashes, all counts
-    (n, FIELDS)), papers one after another; ValueError for a blob of impossible length."""
-    width = HASH_DTYPE.itemsize + FIELDS
+def _encode_pairs(texts: Sequence[Sequence[str]]) -> bytes:
+    counts = Counter(term_hash(pair) for stems in texts for pair in pair_terms(stems))
+    hashes = sorted(counts)
+    capped = [min(counts[h], MAX_COUNT) for h in hashes]
+    return np.array(hashes, dtype=HASH_DTYPE).tobytes() + bytes(capped)
+
+
+def _decode(
+    blobs: Sequence[bytes], counts_per_hash: int, what: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    width = HASH_DTYPE.itemsize + counts_per_hash
     lengths = np.fromiter((len(blob) for blob in blobs), np.int64, count=len(blobs))
     if np.any(lengths % width):
-        raise ValueError(f"a stored term list is not a whole number of {width}-byte terms")
+        raise ValueError(f"a stored {what} list is not a whole number of {width}-byte {what}s")
     sizes = lengths // width
     joined = np.frombuffer(b"".join(blobs), np.uint8)
     # Each blob is its hash bytes, then its count bytes: mark which bytes are which.
-    runs = np.column_stack([sizes * HASH_DTYPE.itemsize, sizes * FIELDS]).ravel()
+    runs = np.column_stack([sizes * HASH_DTYPE.itemsize, sizes * counts_per_hash]).ravel()
     is_hash = np.repeat(np.tile([True, False], len(blobs)), runs)
-    hashes = joined[is_hash].view(HASH_DTYPE)
-    counts = joined[~is_hash].reshape(-1, FIELDS)
-    return sizes, hashes, counts
+    return sizes, joined[is_hash].view(HASH_DTYPE), joined[~is_hash]
 
 
 def _fold(text: str) -> str:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paperwire.recommend.model import Papers, TermRows, term_rows, train_reader_model
+from paperwire.recommend.model import (
+    Papers,
+    TermRows,
+    stored_rows,
+    term_rows,
+    train_reader_model,
+)
+from paperwire.terms import encode_paper, term_hash
 
 DIMS = 6
 
@@ -155,3 +162,25 @@ def test_one_rare_shared_term_outweighs_two_commoner_ones() -> None:
     candidates = Papers(vectors[:2], rows([rare, 50, 51], [common_1, common_2, 52]))
     model = train_reader_model(liked, Papers(vectors[:0], rows()), background)
     assert ranking(model.scores(candidates)) == [0, 1]
+
+
+def test_stored_terms_and_pairs_give_the_rows_of_the_text() -> None:
+    texts = [
+        ("Distilling video diffusion models", "We distil video diffusion models. Again: video!"),
+        ("", ""),
+        ("Graph networks", ""),
+    ]
+    stored = [encode_paper(title, ["Ada Lovelace"], abstract) for title, abstract in texts]
+    from_store = stored_rows([terms for terms, _ in stored], [pairs for _, pairs in stored])
+    from_text = term_rows(texts)
+    assert from_store.offsets.tolist() == from_text.offsets.tolist()
+    for row in range(len(texts)):
+        assert _as_dict(from_store, row) == pytest.approx(_as_dict(from_text, row))
+    assert term_hash("ada") not in from_store.hashes.tolist()  # author names are no terms
+
+
+def _as_dict(rows: TermRows, row: int) -> dict[int, float]:
+    start, stop = rows.offsets[row], rows.offsets[row + 1]
+    return dict(
+        zip(rows.hashes[start:stop].tolist(), rows.weights[start:stop].tolist(), strict=True)
+    )

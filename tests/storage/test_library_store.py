@@ -111,6 +111,32 @@ def test_signals_are_saved_upvoted_and_rejected_papers_most_recent_first(db: Dat
     assert library_store.reader_signals(db, alice.id, limit=10).rejected == ()
 
 
+def test_many_readers_signals_and_follows_are_each_their_own_and_capped(db: Database) -> None:
+    _papers(db)
+    alice, bob, carol = (add_user(db, name) for name in ("alice", "bob", "carol"))
+    for minute, arxiv_id in enumerate(("2606.00001", "2606.00003", "2606.00004")):
+        library_service.save(db, alice, arxiv_id, [], now=NOW + timedelta(minutes=minute))
+    library_service.save(db, bob, "2606.00002", [], now=NOW)
+    cast_vote(db, bob.id, "2606.00004", up=True, half_life_hours=72.0)
+    follow_store.follow(db, bob.id, "author", "Ada Lovelace", now=NOW)
+    readers = [alice.id, bob.id, carol.id]
+    signals = library_store.readers_signals(db, readers, limit=2)
+    keys = library_store.keys_by_arxiv_id(db, [f"2606.0000{n}" for n in range(1, 5)])
+    assert signals[alice.id].saved == (keys["2606.00004"], keys["2606.00003"])
+    assert signals[bob.id] == library_store.ReaderSignals(
+        (keys["2606.00002"],), (keys["2606.00004"],), ()
+    )
+    assert signals[carol.id] == library_store.ReaderSignals((), (), ())
+    for reader in readers:
+        assert signals[reader] == library_store.reader_signals(db, reader, limit=2)
+    follows = follow_store.follows_of_readers(db, readers)
+    assert follows == {
+        alice.id: [],
+        bob.id: [follow_store.Follow("author", "Ada Lovelace")],
+        carol.id: [],
+    }
+
+
 def test_import_matches_by_arxiv_id_then_doi_then_exact_title_and_reports_the_rest(
     db: Database,
 ) -> None:

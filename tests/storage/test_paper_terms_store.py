@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from factories import make_paper
 from sqlalchemy import delete, select, update
 
+from paperwire.config import Settings
+from paperwire.startup import prepare_database
 from paperwire.storage import Database
 from paperwire.storage import paper_terms as term_store
 from paperwire.storage.papers import paper_key, upsert_papers
 from paperwire.storage.schema import paper_terms, papers
-from paperwire.terms import ANALYZER, decode_terms, term_hash
+from paperwire.terms import ANALYZER, decode_terms, encode_paper, term_hash
 
 
 def _stored(db: Database, arxiv_id: str) -> tuple[str, bytes, int]:
@@ -83,3 +86,34 @@ def test_terms_are_rewritten_when_the_filters_change_not_the_upvotes(db: Databas
     assert _stored(db, paper.arxiv_id)[2] > seq
     chunk = next(term_store.terms_since(db, seq))
     assert chunk.categories == [("cs.LG", "stat.ML")]
+
+
+def test_pairs_are_stored_with_the_terms_and_read_by_key(db: Database) -> None:
+    paper = make_paper(title="Video diffusion", abstract="Distilled video diffusion.")
+    upsert_papers(db, [paper])
+    key = paper_key(db, paper.arxiv_id)
+    assert key is not None
+    found = term_store.model_terms_by_keys(db, [key, key + 1])
+    assert list(found) == [key]
+    assert found[key] == encode_paper(paper.title, paper.authors, paper.abstract)
+
+
+def test_papers_analysed_before_pairs_were_stored_get_them_from_the_backfill(
+    db: Database, tmp_path: Path
+) -> None:
+    stored = [make_paper() for _ in range(3)]
+    upsert_papers(db, stored)
+    keys = [paper_key(db, paper.arxiv_id) for paper in stored]
+    with db.write() as connection:
+        connection.execute(
+            update(paper_terms).where(paper_terms.c.paper_id == keys[1]).values(pairs=None)
+        )
+    assert term_store.count_missing_pairs(db) == 1
+    told = prepare_database(db, Settings(data_dir=tmp_path, load_demo=False))
+    assert any("1 papers have no stored word pairs yet" in line for line in told)
+    assert list(term_store.model_terms_by_keys(db, keys)) == [keys[0], keys[2]]
+    needing, _, _ = term_store.papers_needing_terms(db, limit=10)
+    assert needing == [keys[1]]
+    term_store.write_terms_for_keys(db, needing)
+    assert term_store.count_missing_pairs(db) == 0
+    assert len(term_store.model_terms_by_keys(db, keys)) == 3

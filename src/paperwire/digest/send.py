@@ -138,6 +138,7 @@ class _Sender:
         """Send a claimed batch one message at a time; on a stop request or an SMTP server
         that keeps failing, give the rest back."""
         histories = digest_store.histories(self.db, [c.subscription.id for c in batch])
+        self.composer.prepare([c.subscription for c in batch])
         for number, claimed in enumerate(batch):
             outcome = self.deliver(claimed, histories[claimed.subscription.id], report)
             self.in_a_row = self.in_a_row + 1 if outcome == "retrying" else 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache, partial
 
 import numpy as np
 
@@ -19,14 +19,14 @@ from paperwire.recommend.model import (
     Papers,
     ReaderModel,
     TermRows,
-    paper_terms,
-    rows_of_counts,
+    stored_rows,
     train_reader_model,
 )
 from paperwire.search.engine import Searcher
 from paperwire.storage import Database
 from paperwire.storage import follows as follow_store
 from paperwire.storage import library as library_store
+from paperwire.storage import paper_terms as term_store
 from paperwire.storage.embeddings import embeddings_seq
 from paperwire.storage.follows import Follow, follow_key
 from paperwire.storage.library import ReaderSignals
@@ -35,21 +35,29 @@ from paperwire.storage.papers import (
     papers_by_keys,
     papers_version,
     texts_by_keys,
+    titles_by_keys,
 )
-from paperwire.terms import analyze, term_hash
+from paperwire.terms import analyze, encode_paper, term_hash
 
 FEED_DAYS = 7  # the feed ranks the papers listed on the last seven days
 MAX_SIGNALS = 500  # of each kind (saved, upvoted, rejected): the most recent ones teach
 # Ordinary recent papers the model contrasts the reader with (docs/recommend.md: 1,000
 # ranks worse, the idf of rare terms needs a couple of thousand).
 BACKGROUND_PAPERS = 2_000
-TERM_CACHE_PAPERS = 200_000  # papers whose terms a process keeps (about 1 KB each)
+TITLE_CACHE_SIZE = 20_000  # titles whose key-term analysis a process keeps
+TERM_CACHE_PAPERS = 200_000  # papers whose terms a process keeps (about 1.7 KB each)
 # Added to a paper's standardised model score: a followed author's paper comes first, a
 # followed category's paper rises about one standard deviation.
 AUTHOR_BOOST = 4.0
 CATEGORY_BOOST = 1.0
 # Offered to a reader who has saved and followed nothing yet (the busiest AI-related ones).
 COLD_START_CATEGORIES = ("cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO", "cs.IR", "stat.ML")
+
+
+PaperLoader = Callable[[Sequence[int]], Mapping[int, Paper]]
+TitleLoader = Callable[[Sequence[int]], Mapping[int, tuple[str, str]]]  # arXiv id, title
+# Searcher.vectors_of: the embeddings of those of some keys that have one, and which.
+VectorLoader = Callable[[Sequence[int]], tuple[list[int], np.ndarray]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,30 +96,48 @@ class Feed:
 
 
 class TermCache:
-    """Papers' keyword terms (what the reader model reads besides embeddings), by paper
-    key, kept per process: a reader's library and the week's papers are analysed once,
-    not on every visit. Bounded: the least recently used are dropped."""
+    """Papers' stored terms and pairs (what the reader model reads besides embeddings), by
+    paper key, kept per process so that a reader's library is read once, not on every
+    visit. A paper stored before pairs were (migration 0015) is analysed here until
+    `paperwire embed` stores them. Bounded: the least recently used are dropped."""
 
     def __init__(self, max_papers: int = TERM_CACHE_PAPERS) -> None:
         self.max_papers = max_papers
-        self._terms: OrderedDict[int, Counter[int]] = OrderedDict()
+        self._stored: OrderedDict[int, tuple[bytes, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     def rows(self, db: Database, keys: Sequence[int]) -> TermRows:
         """The term rows of these papers, in their order (a paper not stored: no terms)."""
+        found = self._stored_of(db, keys)
+        return stored_rows([terms for terms, _ in found], [pairs for _, pairs in found])
+
+    def read(self, db: Database, keys: Sequence[int]) -> None:
+        """Read these papers' terms now, in one go (a digest pass's next readers)."""
+        self._stored_of(db, keys)
+
+    def _stored_of(self, db: Database, keys: Sequence[int]) -> list[tuple[bytes, bytes]]:
         with self._lock:
-            missing = [key for key in keys if key not in self._terms]
-        texts = texts_by_keys(db, missing) if missing else {}
-        made = {key: paper_terms(*texts.get(key, ("", ""))) for key in missing}
+            missing = [key for key in keys if key not in self._stored]
+        read = term_store.model_terms_by_keys(db, missing) if missing else {}
+        unpaired = [key for key in missing if key not in read]
+        texts = texts_by_keys(db, unpaired) if unpaired else {}
+        for key in unpaired:
+            title, abstract = texts.get(key, ("", ""))
+            read[key] = encode_paper(title, (), abstract)
         with self._lock:
-            self._terms.update(made)
-            counts = [self._terms.get(key) or made.get(key) or Counter() for key in keys]
+            self._stored.update(read)
+            found = [self._stored.get(key) or read[key] for key in keys]
             for key in keys:
-                if key in self._terms:
-                    self._terms.move_to_end(key)
-            while len(self._terms) > self.max_papers:
-                self._terms.popitem(last=False)
-        return rows_of_counts(counts)
+                if key in self._stored:
+                    self._stored.move_to_end(key)
+            while len(self._stored) > self.max_papers:
+                self._stored.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        """Forget every paper (their texts may have changed)."""
+        with self._lock:
+            self._stored.clear()
 
 
 @dataclass(frozen=True)
@@ -190,6 +216,8 @@ class FeedPools:
         with self._lock:
             if self._pool is not None and self._pool[0] == version:
                 return self._pool[1]
+        # Papers changed: a text may have, so its terms are read again.
+        self.terms.clear()
         pool = candidate_pool(db, searcher, self.terms, last - timedelta(days=days - 1), last)
         with self._lock:
             self._pool = (version, pool)
@@ -212,21 +240,17 @@ def personal_feed(
     pool = pools.latest(db, searcher) if signals.positives or followed else None
     if pool is None:
         return Feed([], 0, None, latest_listing_day(db), *counts)
-    ranking = rank_for_reader(db, searcher, pools.terms, pool, signals, followed)
+    ranking = rank_for_reader(db, searcher.vectors_of, pools.terms, pool, signals, followed)
     shown = ranking.keys(pool, offset, offset + limit)
-    papers = papers_by_keys(db, shown)
-    reasons = explain(db, pool, shown, papers, ranking)
-    entries = [
-        FeedEntry(papers[key], float(ranking.scores[pool.position[key]]), reasons[key])
-        for key in shown
-        if key in papers
-    ]
+    entries = explained(
+        pool, shown, ranking, partial(papers_by_keys, db), partial(titles_by_keys, db)
+    )
     return Feed(entries, len(ranking.rows), pool.first, pool.last, *counts)
 
 
 def rank_for_reader(
     db: Database,
-    searcher: Searcher,
+    vectors_of: VectorLoader,
     terms: TermCache,
     pool: Pool,
     signals: ReaderSignals,
@@ -235,8 +259,15 @@ def rank_for_reader(
     """The pool's papers the reader has not saved or rejected, best first for them: the
     model's score standardised over the pool, plus the follow boosts; for a reader with
     nothing saved or upvoted, only the papers their follows match."""
-    library_keys, library_vectors = searcher.vectors_of(signals.positives)
-    model = _model(db, searcher, terms, pool, library_keys, library_vectors, signals)
+    # One read of vectors and one of terms for both kinds of signal (a paper both liked
+    # and rejected counts as liked).
+    positives = set(signals.positives)
+    rejected = [key for key in signals.rejected if key not in positives]
+    keys, vectors = vectors_of([*signals.positives, *rejected])
+    liked = np.isin(np.array(keys, dtype=np.int64), np.array(signals.positives, dtype=np.int64))
+    library_keys = [key for key, is_liked in zip(keys, liked, strict=True) if is_liked]
+    library_vectors = vectors[liked]
+    model = _model(db, terms, pool, keys, vectors, liked)
     scores = _standardised(model, pool)
     authors = frozenset(follow_key(f.value) for f in followed if f.kind == "author")
     categories = {follow_key(f.value): f.value for f in followed if f.kind == "category"}
@@ -256,19 +287,18 @@ def rank_for_reader(
 
 def _model(
     db: Database,
-    searcher: Searcher,
     terms: TermCache,
     pool: Pool,
-    library_keys: list[int],
-    library_vectors: np.ndarray,
-    signals: ReaderSignals,
+    keys: list[int],
+    vectors: np.ndarray,
+    liked: np.ndarray,
 ) -> ReaderModel | None:
-    """The reader's model, trained now from their saved, upvoted and rejected papers."""
-    if not library_keys or not len(pool.keys):
+    """The reader's model, trained now from their papers: liked (saved or upvoted) or,
+    where liked is False, rejected."""
+    if not liked.any() or not len(pool.keys):
         return None
-    rejected_keys, rejected_vectors = searcher.vectors_of(signals.rejected)
-    positives = Papers(library_vectors, terms.rows(db, library_keys))
-    negatives = Papers(rejected_vectors, terms.rows(db, rejected_keys))
+    papers = Papers(vectors, terms.rows(db, keys))
+    positives, negatives = papers.take(np.flatnonzero(liked)), papers.take(np.flatnonzero(~liked))
     return train_reader_model(positives, negatives, pool.background)
 
 
@@ -303,7 +333,9 @@ def _follow_boosts(pool: Pool, authors: frozenset[str], categories: frozenset[st
 
 
 def _follow_reasons(pool: Pool, row: int, ranking: Ranking) -> list[Reason]:
-    by = [a for a in pool.authors[row] if follow_key(a) in ranking.authors][:2]
+    by = []
+    if not ranking.authors.isdisjoint(pool.author_keys[row]):
+        by = [a for a in pool.authors[row] if follow_key(a) in ranking.authors][:2]
     filed = [
         ranking.categories[k] for k in sorted(pool.category_keys[row] & ranking.categories.keys())
     ]
@@ -311,33 +343,33 @@ def _follow_reasons(pool: Pool, row: int, ranking: Ranking) -> list[Reason]:
     return found + [Reason(f"in {name}, which you follow") for name in filed[:1]]
 
 
-def explain(
-    db: Database, pool: Pool, shown: Sequence[int], papers: Mapping[int, Paper], ranking: Ranking
-) -> dict[int, tuple[Reason, ...]]:
-    """Each shown paper's reasons (papers: the shown papers, as the caller read them): the
-    follows it matches, its title's key terms, and the paper the reader saved or upvoted
-    that it is closest to in meaning."""
+def explained(
+    pool: Pool, shown: Sequence[int], ranking: Ranking, papers: PaperLoader, titles: TitleLoader
+) -> list[FeedEntry]:
+    """The shown papers (still stored) with their scores and reasons: the follows each
+    matches, its title's key terms, and the paper the reader saved or upvoted that it is
+    closest to in meaning (titles reads those papers' arXiv ids and titles)."""
     rows = [pool.position[key] for key in shown]
     closest: dict[int, int] = {}
     if ranking.library_keys and rows:
         best = np.argmax(pool.papers.vectors[rows] @ ranking.library_vectors.T, axis=1)
         closest = {key: ranking.library_keys[int(b)] for key, b in zip(shown, best, strict=True)}
-    near = papers_by_keys(db, sorted(set(closest.values())))
-    reasons: dict[int, tuple[Reason, ...]] = {}
+    found, near = papers(shown), titles(sorted(set(closest.values())))
+    entries = []
     for key, row in zip(shown, rows, strict=True):
-        found = _follow_reasons(pool, row, ranking)
-        shown_paper = papers.get(key)
-        words = key_words(ranking.model, shown_paper.title) if shown_paper else []
+        paper = found.get(key)
+        if paper is None:
+            continue
+        reasons = _follow_reasons(pool, row, ranking)
+        words = key_words(ranking.model, paper.title)
         if words:
-            found.append(Reason("shares key terms with your library: " + ", ".join(words)))
-        paper = near.get(closest.get(key, -1))
-        if paper is not None:
+            reasons.append(Reason("shares key terms with your library: " + ", ".join(words)))
+        if key in closest and closest[key] in near:
+            arxiv_id, title = near[closest[key]]
             tail = ", which you saved" if closest[key] in ranking.saved else ", which you upvoted"
-            found.append(
-                Reason(f"close to “{paper.title}”{tail}", paper.arxiv_id, paper.title, tail)
-            )
-        reasons[key] = tuple(found)
-    return reasons
+            reasons.append(Reason(f"close to “{title}”{tail}", arxiv_id, title, tail))
+        entries.append(FeedEntry(paper, float(ranking.scores[row]), tuple(reasons)))
+    return entries
 
 
 def key_words(model: ReaderModel | None, title: str) -> list[str]:
@@ -346,8 +378,7 @@ def key_words(model: ReaderModel | None, title: str) -> list[str]:
     are the ones a reader recognises."""
     if model is None or not len(model.term_hashes):
         return []
-    stems = list(dict.fromkeys(analyze(title)))
-    hashes = np.array([term_hash(stem) for stem in stems], dtype=np.uint32)
+    stems, hashes, shown = _title_terms(title)
     at = np.minimum(np.searchsorted(model.term_hashes, hashes), len(model.term_hashes) - 1)
     found = model.term_hashes[at] == hashes
     weights = {
@@ -355,5 +386,13 @@ def key_words(model: ReaderModel | None, title: str) -> list[str]:
         for stem, i, hit in zip(stems, at, found, strict=True)
         if hit
     }
-    shown = surface_words(title)
     return [shown.get(stem, stem) for stem in shared_key_terms(stems, weights, limit=3)]
+
+
+@lru_cache(maxsize=TITLE_CACHE_SIZE)
+def _title_terms(title: str) -> tuple[list[str], np.ndarray, dict[str, str]]:
+    """A title's distinct stems, their hashes and the words they came from: the same few
+    thousand recent titles are explained to every reader."""
+    stems = list(dict.fromkeys(analyze(title)))
+    hashes = np.array([term_hash(stem) for stem in stems], dtype=np.uint32)
+    return stems, hashes, surface_words(title)

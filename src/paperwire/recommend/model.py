@@ -14,7 +14,6 @@ does well and static embeddings blur.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -23,7 +22,15 @@ from functools import cached_property
 
 import numpy as np
 
-from paperwire.terms import analyze, term_hash
+from paperwire.terms import (
+    ABSTRACT,
+    TITLE,
+    analyze,
+    decode_pairs,
+    decode_terms,
+    pair_terms,
+    term_hash,
+)
 
 # Rare shared terms should decide: idf¹ lost to the tf-idf SVM on author readers, idf⁴ won.
 IDF_POWER = 4
@@ -55,25 +62,47 @@ def term_rows(papers: Sequence[tuple[str, str]]) -> TermRows:
 
 
 def rows_of_counts(counts: Sequence[Counter[int]]) -> TermRows:
-    """The term rows of papers' term counts (paper_terms), for callers that keep them."""
+    """The term rows of papers' term counts (paper_terms)."""
     lengths = np.fromiter((len(c) for c in counts), np.int64, count=len(counts))
     hashes = np.fromiter((h for c in counts for h in c), np.uint32, count=int(lengths.sum()))
     tf = np.fromiter((n for c in counts for n in c.values()), np.float32, count=len(hashes))
+    return _rows(lengths, hashes, tf)
+
+
+def stored_rows(terms: Sequence[bytes], pairs: Sequence[bytes]) -> TermRows:
+    """The term rows of papers from their stored terms and pairs (paperwire/terms.py), one
+    of each per paper: the rows term_rows makes of their texts (counts capped at 255),
+    without analysing any text. A stem and a pair that share a hash (about one paper in
+    200,000) stay two entries of one term."""
+    sizes, hashes, fields = decode_terms(terms)
+    tf = fields[:, TITLE].astype(np.float32) + fields[:, ABSTRACT]
+    owners = np.repeat(np.arange(len(terms)), sizes)
+    in_text = tf > 0  # a stem of the author names only is no term of the model
+    pair_sizes, pair_hashes, pair_counts = decode_pairs(pairs)
+    owners = np.concatenate([owners[in_text], np.repeat(np.arange(len(pairs)), pair_sizes)])
+    order = np.argsort(owners, kind="stable")
+    hashes = np.concatenate([hashes[in_text], pair_hashes])[order]
+    tf = np.concatenate([tf[in_text], pair_counts.astype(np.float32)])[order]
+    return _rows(np.bincount(owners, minlength=len(terms)), hashes, tf)
+
+
+def _rows(lengths: np.ndarray, hashes: np.ndarray, tf: np.ndarray) -> TermRows:
+    """Rows of lengths[i] entries each, from raw counts: sublinear, of unit length."""
     weights = 1 + np.log(tf)
-    owners = np.repeat(np.arange(len(counts)), lengths)
-    norms = np.sqrt(np.bincount(owners, weights**2, minlength=len(counts)))
+    owners = np.repeat(np.arange(len(lengths)), lengths)
+    norms = np.sqrt(np.bincount(owners, weights**2, minlength=len(lengths)))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return TermRows(offsets, hashes, (weights / norms[owners]).astype(np.float32))
+    return TermRows(offsets, hashes.astype(np.uint32), (weights / norms[owners]).astype(np.float32))
 
 
 def paper_terms(title: str, abstract: str) -> Counter[int]:
-    """Term hashes and counts: the stems of title and abstract, and their bigrams within
+    """Term hashes and counts: the stems of title and abstract, and their pairs within
     each (a pair of words names a method far better than either word)."""
     counts: Counter[int] = Counter()
     for text in (title, abstract):
         stems = analyze(text)
         counts.update(term_hash(stem) for stem in stems)
-        counts.update(term_hash(f"{a} {b}") for a, b in itertools.pairwise(stems))
+        counts.update(term_hash(pair) for pair in pair_terms(stems))
     return counts
 
 

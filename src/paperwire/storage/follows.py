@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -69,13 +70,21 @@ def unfollow(db: Database, user_id: int, kind: Kind, value: str) -> None:
 
 def follows_of(db: Database, user_id: int) -> list[Follow]:
     """What the reader follows, categories first, then authors, alphabetically."""
+    return follows_of_readers(db, [user_id])[user_id]
+
+
+def follows_of_readers(db: Database, user_ids: Sequence[int]) -> dict[int, list[Follow]]:
+    """follows_of of many readers in one read (a digest pass's batch)."""
     query = (
-        select(follows.c.kind, follows.c.value)
-        .where(follows.c.user_id == user_id)
-        .order_by(follows.c.kind.desc(), follows.c.value_key)
+        select(follows.c.user_id, follows.c.kind, follows.c.value)
+        .where(follows.c.user_id.in_(list(user_ids)))
+        .order_by(follows.c.user_id, follows.c.kind.desc(), follows.c.value_key)
     )
+    found: dict[int, list[Follow]] = {user: [] for user in user_ids}
     with db.engine.connect() as connection:
-        return [Follow(kind, value) for kind, value in connection.execute(query)]
+        for user, kind, value in connection.execute(query):
+            found[int(user)].append(Follow(kind, value))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,22 +198,54 @@ class ReaderSignals:
 
 def reader_signals(db: Database, user_id: int, *, limit: int) -> ReaderSignals:
     """The reader's saved, upvoted and rejected listed papers, at most limit of each."""
+    return readers_signals(db, [user_id], limit=limit)[user_id]
 
-    def keys(table: Table, moment: ColumnElement[datetime]) -> tuple[int, ...]:
-        query = (
-            select(table.c.paper_id)
-            .where(table.c.user_id == user_id, is_listed_key(table.c.paper_id))
-            .order_by(moment.desc(), table.c.paper_id.desc())
-            .limit(limit)
-        )
-        return tuple(int(key) for key in connection.scalars(query))
 
+def readers_signals(
+    db: Database, user_ids: Sequence[int], *, limit: int
+) -> dict[int, ReaderSignals]:
+    """reader_signals of many readers in three reads (a digest pass's batch)."""
     with db.engine.connect() as connection:
-        return ReaderSignals(
-            keys(library_items, library_items.c.added_at),
-            keys(votes, votes.c.created_at),
-            keys(not_interested, not_interested.c.created_at),
-        )
+        kinds = [
+            _latest_keys(connection, table, moment, user_ids, limit)
+            for table, moment in (
+                (library_items, library_items.c.added_at),
+                (votes, votes.c.created_at),
+                (not_interested, not_interested.c.created_at),
+            )
+        ]
+    return {
+        user: ReaderSignals(*(tuple(keys.get(user, ())) for keys in kinds)) for user in user_ids
+    }
+
+
+def _latest_keys(
+    connection: Connection,
+    table: Table,
+    moment: ColumnElement[datetime],
+    user_ids: Sequence[int],
+    limit: int,
+) -> dict[int, list[int]]:
+    """Each reader's listed paper keys in table, latest first, at most limit each."""
+    place = (
+        func.row_number()
+        .over(partition_by=table.c.user_id, order_by=(moment.desc(), table.c.paper_id.desc()))
+        .label("place")
+    )
+    ranked = (
+        select(table.c.user_id, table.c.paper_id, place)
+        .where(table.c.user_id.in_(list(user_ids)), is_listed_key(table.c.paper_id))
+        .subquery()
+    )
+    query = (
+        select(ranked.c.user_id, ranked.c.paper_id)
+        .where(ranked.c.place <= limit)
+        .order_by(ranked.c.user_id, ranked.c.place)
+    )
+    found: dict[int, list[int]] = {}
+    for user, key in connection.execute(query):
+        found.setdefault(int(user), []).append(int(key))
+    return found
 
 
 def keys_by_arxiv_id(db: Database, arxiv_ids: Sequence[str]) -> dict[str, int]:

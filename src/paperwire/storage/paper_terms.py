@@ -13,9 +13,10 @@ from paperwire.storage.counters import advance_counter, dialect_insert
 from paperwire.storage.database import Database
 from paperwire.storage.index_rows import count_listed_rows, rows_since
 from paperwire.storage.schema import change_counters, paper_terms, papers
-from paperwire.terms import ANALYZER, encode_paper_terms
+from paperwire.terms import ANALYZER, encode_paper
 
 TERMS_COUNTER = "terms"
+KEYS_PER_QUERY = 1_000  # bound parameters per query, as texts_by_keys reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +52,11 @@ def refile_terms(connection: Connection, arxiv_ids: Sequence[str]) -> None:
 def papers_needing_terms(
     db: Database, *, after_paper_id: int = 0, limit: int = 1000
 ) -> tuple[list[int], int, int]:
-    """Keys of papers after after_paper_id, by id, whose terms are missing or were made by
-    another analyzer; the last key looked at (0 when there are no more) and how many were."""
+    """Keys of papers after after_paper_id, by id, whose terms or pairs are missing or were
+    made by another analyzer; the last key looked at (0 when there are no more) and how
+    many were."""
     query = (
-        select(papers.c.id, paper_terms.c.analyzer)
+        select(papers.c.id, paper_terms.c.analyzer, paper_terms.c.pairs.is_not(None))
         .outerjoin(paper_terms, paper_terms.c.paper_id == papers.c.id)
         .where(papers.c.id > after_paper_id)
         .order_by(papers.c.id)
@@ -63,7 +65,8 @@ def papers_needing_terms(
     with db.engine.connect() as connection:
         rows = connection.execute(query).all()
     last = int(rows[-1][0]) if rows else 0
-    return [int(key) for key, analyzer in rows if analyzer != ANALYZER], last, len(rows)
+    stale = [int(key) for key, analyzer, paired in rows if analyzer != ANALYZER or not paired]
+    return stale, last, len(rows)
 
 
 def write_terms_for_keys(db: Database, keys: Sequence[int]) -> None:
@@ -95,6 +98,30 @@ def count_listed_terms(db: Database) -> int:
     return count_listed_rows(db, paper_terms, paper_terms.c.analyzer == ANALYZER)
 
 
+def count_missing_pairs(db: Database) -> int:
+    """How many papers with current terms have no stored pairs (analysed before migration
+    0015): the feed analyses their text until `paperwire embed` stores them."""
+    query = select(func.count()).where(
+        paper_terms.c.analyzer == ANALYZER, paper_terms.c.pairs.is_(None)
+    )
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def model_terms_by_keys(db: Database, keys: Sequence[int]) -> dict[int, tuple[bytes, bytes]]:
+    """The stored terms and pairs of those papers that have both, by key."""
+    found: dict[int, tuple[bytes, bytes]] = {}
+    query = select(paper_terms.c.paper_id, paper_terms.c.terms, paper_terms.c.pairs).where(
+        paper_terms.c.analyzer == ANALYZER, paper_terms.c.pairs.is_not(None)
+    )
+    with db.engine.connect() as connection:
+        for start in range(0, len(keys), KEYS_PER_QUERY):
+            chunk = list(keys[start : start + KEYS_PER_QUERY])
+            rows = connection.execute(query.where(paper_terms.c.paper_id.in_(chunk)))
+            found.update((int(key), (bytes(terms), bytes(pairs))) for key, terms, pairs in rows)
+    return found
+
+
 def terms_since(db: Database, after_seq: int, *, chunk: int = 20_000) -> Iterator[StoredTerms]:
     """Terms of the current analyzer written after after_seq, in chunks, oldest first."""
     for filing, blobs in rows_since(
@@ -122,18 +149,18 @@ def _store(connection: Connection, rows: Sequence[Any]) -> None:
     if not rows:
         return
     encoded = [
-        (key, encode_paper_terms(title, authors or (), abstract))
+        (key, *encode_paper(title, authors or (), abstract))
         for key, title, authors, abstract in rows
     ]
     # The counter row is locked from here to the commit: analyze the texts before.
     seq = advance_counter(connection, TERMS_COUNTER)
     values = [
-        {"paper_id": key, "analyzer": ANALYZER, "terms": terms, "seq": seq}
-        for key, terms in encoded
+        {"paper_id": key, "analyzer": ANALYZER, "terms": terms, "pairs": pairs, "seq": seq}
+        for key, terms, pairs in encoded
     ]
     statement = dialect_insert(connection, paper_terms)
     upsert = statement.on_conflict_do_update(
         index_elements=[paper_terms.c.paper_id],
-        set_={name: statement.excluded[name] for name in ("analyzer", "terms", "seq")},
+        set_={name: statement.excluded[name] for name in ("analyzer", "terms", "pairs", "seq")},
     )
     connection.execute(upsert, values)

@@ -11,7 +11,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    bindparam,
+    delete,
+    func,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperwire.papers import PAPER_FIELDS, Paper, merge_papers
@@ -181,18 +191,29 @@ def papers_by_keys(db: Database, keys: Sequence[int]) -> dict[int, Paper]:
         return {row[0]: _paper(row) for row in connection.execute(query)}
 
 
+def titles_by_keys(db: Database, keys: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """arXiv id and title of the listed papers with these keys (a narrow read, for links)."""
+    return _pairs_by_keys(db, keys, papers.c.arxiv_id, papers.c.title, is_listed())
+
+
 def texts_by_keys(db: Database, keys: Sequence[int]) -> dict[int, tuple[str, str]]:
     """Title and abstract of the papers with these keys (a narrow read, for models)."""
+    return _pairs_by_keys(db, keys, papers.c.title, papers.c.abstract, true())
+
+
+def _pairs_by_keys(
+    db: Database,
+    keys: Sequence[int],
+    first: ColumnElement[str],
+    second: ColumnElement[str],
+    where: ColumnElement[bool],
+) -> dict[int, tuple[str, str]]:
     found: dict[int, tuple[str, str]] = {}
     with db.engine.connect() as connection:
         for start in range(0, len(keys), 1_000):
             chunk = list(keys[start : start + 1_000])
-            query = select(papers.c.id, papers.c.title, papers.c.abstract).where(
-                papers.c.id.in_(chunk)
-            )
-            found.update(
-                (int(key), (title, abstract)) for key, title, abstract in connection.execute(query)
-            )
+            query = select(papers.c.id, first, second).where(papers.c.id.in_(chunk), where)
+            found.update((int(key), (a, b)) for key, a, b in connection.execute(query))
     return found
 
 

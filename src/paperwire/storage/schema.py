@@ -111,13 +111,16 @@ paper_embeddings = Table(
 
 # Each paper's terms (paperwire/terms.py has the format), written in the transaction that
 # writes its text, so the in-memory keyword index can load them instead of reading every
-# abstract (migration 0010). analyzer says which version of the analysis made them.
+# abstract (migration 0010). analyzer says which version of the analysis made them. pairs
+# (migration 0015) are the pairs of adjacent terms the reader model weighs too, NULL for a
+# paper analysed before they were stored until `paperwire embed` adds them.
 paper_terms = Table(
     "paper_terms",
     metadata,
     Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("analyzer", String(16), nullable=False),
     Column("terms", LargeBinary, nullable=False),
+    Column("pairs", LargeBinary),
     Column("seq", BigInteger, nullable=False),
     Index("ix_paper_terms_seq", "seq"),
 )
