@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from feed_papers import MOLECULES, SAVED_MOLECULE, SPEECH, add_feed_papers
-from personas import community_server, people
+from personas import TODAY, community_server, people
 
 from paperwire.storage import Database
 
@@ -85,3 +86,38 @@ def test_one_readers_feed_learns_nothing_from_another(url: str) -> None:
         alice.post("/follow", {"kind": "author", "value": "Grace Hopper"})
         html = bob.page("/for-you")
         assert "Follow categories" in html and "Grace Hopper" not in html
+
+
+DAY_FOR_YOU = f"/papers/date/{TODAY}?sort=for-you"
+
+
+def test_a_day_sorted_for_a_reader_puts_their_kind_of_paper_first(url: str) -> None:
+    with people(url, "alice") as (alice,):
+        alice.sign_up()
+        alice.post("/library/save", {"paper": SAVED_MOLECULE[0]})
+        alice.post("/not-interested", {"paper": SPEECH[1][0]})
+        html = alice.page(DAY_FOR_YOU)
+        order = _order(html)
+        molecules = {SAVED_MOLECULE[0], *(arxiv_id for arxiv_id, _, _ in MOLECULES)}
+        assert set(order[:4]) == molecules  # the whole day, what you saved included…
+        assert order[4:] == [SPEECH[0][0]]  # …but not what you set aside
+        assert html.count(f'close to <a href="/papers/{SAVED_MOLECULE[0]}">') == 4  # not itself
+        assert 'aria-current="page" title="Ranked by what you saved' in html
+        assert 'href="/papers/date/2026-06-18?sort=for-you"' in alice.page(f"/papers/date/{TODAY}")
+        week = "/papers/week/{}-W{:02d}?sort=for-you".format(*TODAY.isocalendar()[:2])
+        assert _order(alice.page(week)) == order
+
+
+def test_a_new_reader_sorting_for_themselves_gets_the_most_upvoted_and_a_hint(url: str) -> None:
+    with people(url, "alice") as (alice,):
+        alice.sign_up()
+        html = alice.page(DAY_FOR_YOU)
+        assert "Nothing teaches this order yet" in html
+        assert len(_order(html)) == len(MOLECULES) + len(SPEECH) + 1
+
+
+def test_sorting_for_you_asks_an_anonymous_reader_to_log_in(url: str) -> None:
+    with httpx.Client(base_url=url) as anonymous:
+        response = anonymous.get(DAY_FOR_YOU)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login")
+        assert "sort=for-you" not in anonymous.get(f"/papers/date/{TODAY}").text

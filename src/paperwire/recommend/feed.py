@@ -44,6 +44,9 @@ MAX_SIGNALS = 500  # of each kind (saved, upvoted, rejected): the most recent on
 # Ordinary recent papers the model contrasts the reader with (docs/recommend.md: 1,000
 # ranks worse, the idf of rare terms needs a couple of thousand).
 BACKGROUND_PAPERS = 2_000
+# Pools of listing days a process keeps (the feed's week, lists sorted for a reader) hold
+# about 3.5 KB a paper (vector and terms): the least recently used go beyond this many.
+MAX_POOLED_PAPERS = 40_000
 TITLE_CACHE_SIZE = 20_000  # titles whose key-term analysis a process keeps
 TERM_CACHE_PAPERS = 200_000  # papers whose terms a process keeps (about 1.7 KB each)
 # Added to a paper's standardised model score: a followed author's paper comes first, a
@@ -200,11 +203,14 @@ def candidate_pool(
 
 
 class FeedPools:
-    """The pool of the latest days, kept per process until papers or embeddings change."""
+    """Pools of listing days (the latest week's, and the days, weeks and months readers
+    sort for themselves), kept per process until papers or embeddings change."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_papers: int = MAX_POOLED_PAPERS) -> None:
         self.terms = TermCache()
-        self._pool: tuple[tuple[object, ...], Pool] | None = None
+        self.max_papers = max_papers
+        self._pools: OrderedDict[tuple[date, date], Pool] = OrderedDict()
+        self._version: tuple[int, int] | None = None
         self._lock = threading.Lock()
 
     def latest(self, db: Database, searcher: Searcher, days: int = FEED_DAYS) -> Pool | None:
@@ -212,16 +218,31 @@ class FeedPools:
         last = latest_listing_day(db)
         if last is None:
             return None
-        version = (last, days, papers_version(db), embeddings_seq(db))
+        return self.between(db, searcher, last - timedelta(days=days - 1), last)
+
+    def between(self, db: Database, searcher: Searcher, first: date, last: date) -> Pool:
+        """The pool of the papers listed from first to last."""
+        version = (papers_version(db), embeddings_seq(db))
         with self._lock:
-            if self._pool is not None and self._pool[0] == version:
-                return self._pool[1]
-        # Papers changed: a text may have, so its terms are read again.
-        self.terms.clear()
-        pool = candidate_pool(db, searcher, self.terms, last - timedelta(days=days - 1), last)
+            if version != self._version:
+                # Papers changed: a text may have, so terms are read again too.
+                self._pools.clear()
+                self.terms.clear()
+                self._version = version
+            elif (first, last) in self._pools:
+                self._pools.move_to_end((first, last))
+                return self._pools[first, last]
+        pool = candidate_pool(db, searcher, self.terms, first, last)
         with self._lock:
-            self._pool = (version, pool)
+            if self._version == version:
+                self._pools[first, last] = pool
+                # The newest pool stays, however large.
+                while len(self._pools) > 1 and self._pooled_papers() > self.max_papers:
+                    self._pools.popitem(last=False)
         return pool
+
+    def _pooled_papers(self) -> int:
+        return sum(len(pool.keys) for pool in self._pools.values())
 
 
 def personal_feed(
@@ -233,18 +254,55 @@ def personal_feed(
     limit: int,
     offset: int,
 ) -> Feed:
-    """The reader's feed over the last FEED_DAYS listing days, best first."""
+    """The reader's feed over the last FEED_DAYS listing days, best first: papers they
+    saved or rejected left out, and only the followed ones while nothing is saved."""
     signals = library_store.reader_signals(db, user_id, limit=MAX_SIGNALS)
     followed = follow_store.follows_of(db, user_id)
-    counts = (len(signals.positives), len(signals.rejected), followed)
     pool = pools.latest(db, searcher) if signals.positives or followed else None
     if pool is None:
+        counts = (len(signals.positives), len(signals.rejected), followed)
         return Feed([], 0, None, latest_listing_day(db), *counts)
-    ranking = rank_for_reader(db, searcher.vectors_of, pools.terms, pool, signals, followed)
+    return _feed(db, searcher, pools, pool, signals, followed, limit, offset, every_paper=False)
+
+
+def period_feed(
+    db: Database,
+    searcher: Searcher,
+    pools: FeedPools,
+    user_id: int,
+    days: tuple[date, date],
+    *,
+    limit: int,
+    offset: int,
+) -> Feed:
+    """Every paper listed on these days (first, last) in the reader's order, those they
+    rejected left out: a day, week or month list sorted for them."""
+    signals = library_store.reader_signals(db, user_id, limit=MAX_SIGNALS)
+    followed = follow_store.follows_of(db, user_id)
+    pool = pools.between(db, searcher, *days)
+    return _feed(db, searcher, pools, pool, signals, followed, limit, offset, every_paper=True)
+
+
+def _feed(
+    db: Database,
+    searcher: Searcher,
+    pools: FeedPools,
+    pool: Pool,
+    signals: ReaderSignals,
+    followed: list[Follow],
+    limit: int,
+    offset: int,
+    *,
+    every_paper: bool,
+) -> Feed:
+    ranking = rank_for_reader(
+        db, searcher.vectors_of, pools.terms, pool, signals, followed, every_paper=every_paper
+    )
     shown = ranking.keys(pool, offset, offset + limit)
     entries = explained(
         pool, shown, ranking, partial(papers_by_keys, db), partial(titles_by_keys, db)
     )
+    counts = (len(signals.positives), len(signals.rejected), followed)
     return Feed(entries, len(ranking.rows), pool.first, pool.last, *counts)
 
 
@@ -255,10 +313,13 @@ def rank_for_reader(
     pool: Pool,
     signals: ReaderSignals,
     followed: Sequence[Follow],
+    *,
+    every_paper: bool = False,
 ) -> Ranking:
     """The pool's papers the reader has not saved or rejected, best first for them: the
     model's score standardised over the pool, plus the follow boosts; for a reader with
-    nothing saved or upvoted, only the papers their follows match."""
+    nothing saved or upvoted, only the papers their follows match. every_paper: all but
+    the rejected ones (a whole list in the reader's order)."""
     # One read of vectors and one of terms for both kinds of signal (a paper both liked
     # and rejected counts as liked).
     positives = set(signals.positives)
@@ -273,8 +334,9 @@ def rank_for_reader(
     categories = {follow_key(f.value): f.value for f in followed if f.kind == "category"}
     boosts = _follow_boosts(pool, authors, frozenset(categories))
     scores = scores + boosts
-    keep = ~np.isin(pool.keys, np.array([*signals.saved, *signals.rejected], dtype=np.int64))
-    if not signals.positives:
+    left_out = signals.rejected if every_paper else (*signals.saved, *signals.rejected)
+    keep = ~np.isin(pool.keys, np.array(left_out, dtype=np.int64))
+    if not signals.positives and not every_paper:
         keep &= boosts > 0
     rows = np.flatnonzero(keep)
     # Best score first; ties to more upvotes, then to the newer (larger) key.
@@ -348,7 +410,8 @@ def explained(
 ) -> list[FeedEntry]:
     """The shown papers (still stored) with their scores and reasons: the follows each
     matches, its title's key terms, and the paper the reader saved or upvoted that it is
-    closest to in meaning (titles reads those papers' arXiv ids and titles)."""
+    closest to in meaning, unless it is that paper (titles reads those papers' arXiv ids
+    and titles)."""
     rows = [pool.position[key] for key in shown]
     closest: dict[int, int] = {}
     if ranking.library_keys and rows:
@@ -364,7 +427,7 @@ def explained(
         words = key_words(ranking.model, paper.title)
         if words:
             reasons.append(Reason("shares key terms with your library: " + ", ".join(words)))
-        if key in closest and closest[key] in near:
+        if key in closest and closest[key] != key and closest[key] in near:
             arxiv_id, title = near[closest[key]]
             tail = ", which you saved" if closest[key] in ranking.saved else ", which you upvoted"
             reasons.append(Reason(f"close to “{title}”{tail}", arxiv_id, title, tail))

@@ -21,6 +21,8 @@ from paperwire.ranking.calendar import (
     period_of,
 )
 from paperwire.ranking.code_trending import TREND_WINDOW_DAYS
+from paperwire.ranking.listings import PageOf
+from paperwire.recommend.feed import period_feed
 from paperwire.search.engine import SearchMode
 from paperwire.search.keyword import MAX_QUERY_CHARS, InvalidQuery
 from paperwire.storage import follows as follow_store
@@ -80,8 +82,11 @@ def _front_page(request: Request, page: int, with_code: bool) -> HTMLResponse:
 
 
 Sort = Annotated[
-    Literal["upvotes", "trending"],
-    Query(description="upvotes: most upvoted first; trending: by the trending score"),
+    Literal["upvotes", "trending", "for-you"],
+    Query(
+        description="upvotes: most upvoted first; trending: by the trending score; for-you: "
+        "ranked for the logged-in reader (docs/library.md), the code filter left aside"
+    ),
 ]
 
 
@@ -312,6 +317,8 @@ def _period_page(
 ) -> HTMLResponse:
     if sort == "trending":
         return _period_trending_page(request, period, page, with_code)
+    if sort == "for-you":
+        return _period_for_you_page(request, period, page)
     found = views.period_page(request, period, page, with_code=with_code)
     context = {
         "tab": period.kind,
@@ -341,3 +348,29 @@ def _period_trending_page(
         "with_code": with_code,
     }
     return _render(request, "period_trending.html", context)
+
+
+def _period_for_you_page(request: Request, period: Period, page: int) -> HTMLResponse:
+    """The period's papers ranked for the viewer, each with why (a log-in first)."""
+    user = auth.require_user(request)
+    size = views.settings(request).page_size
+    pools = request.app.state.feed_pools
+    feed = period_feed(
+        views.database(request),
+        views.searcher(request),
+        pools,
+        user.id,
+        (period.start, period.end),
+        limit=size,
+        offset=(page - 1) * size,
+    )
+    context = {
+        "tab": period.kind,
+        "period": period,
+        "feed": feed,
+        "page": PageOf(page, size, feed.total),
+        "around": period.start,
+        "canonical": period_url(period.kind, period.start),
+        "community": community_view(request, [entry.paper for entry in feed.entries]),
+    }
+    return _render(request, "period_for_you.html", context)
