@@ -50,13 +50,13 @@ def test_save_then_the_feed_ranks_alike_papers_first_and_not_interested_removes_
     browser: Browser, site_url: str
 ) -> None:
     page = _signed_up(browser, site_url, "carol")
-    page.get_by_role("link", name="For you").click()
+    page.get_by_role("link", name="For you", exact=True).click()
     expect(page.locator("main")).to_contain_text("Follow categories")
     page.goto(f"{site_url}/papers/date/{TODAY}")
     saved = _item(SAVED_MOLECULE[0])
     page.locator(f"{saved} form.library-form button").click()
     expect(page.locator(f"{saved} form.library-form button")).to_have_text("Saved")
-    page.get_by_role("link", name="For you").click()
+    page.get_by_role("link", name="For you", exact=True).click()
     titles = page.locator("ol.papers li.paper h2 a")
     expect(titles.first).to_be_visible()
     first_three = [titles.nth(n).inner_text() for n in range(3)]
@@ -69,6 +69,13 @@ def test_save_then_the_feed_ranks_alike_papers_first_and_not_interested_removes_
     top.locator("form.not-interested-form button").click()
     page.wait_for_url("**/for-you")
     expect(page.locator("ol.papers li.paper h2 a", has_text=top_title)).to_have_count(0)
+    # The day's whole list, sorted for the reader: what they set aside stays out.
+    page.goto(f"{site_url}/papers/date/{TODAY}")
+    page.get_by_role("link", name="Ranked for you").click()
+    expect(page.locator("nav.sort a[aria-current=page]")).to_have_text("Ranked for you")
+    expect(page.locator(f"{saved} form.library-form button")).to_have_text("Saved")
+    expect(page.locator("ol.papers li.paper h2 a", has_text=top_title)).to_have_count(0)
+    expect(page.locator("ol.papers .reasons").first).to_contain_text("which you saved")
     page.context.close()
 
 
