@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # How long a SQLite write waits for another process's write (an ingest batch, a digest
@@ -25,6 +25,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # in the meantime, so a write never fails while the lock is released within this bound.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "paperwire_write"
+# What either backend raises when the database is down, restarting, refusing connections
+# or unreadable: the web app answers 503 with Retry-After (the request may be repeated).
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 class StorageError(RuntimeError):

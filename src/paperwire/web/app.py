@@ -28,7 +28,7 @@ from paperwire.mail import Mailer, mailer_from_settings
 from paperwire.recommend.feed import FeedPools
 from paperwire.search.engine import searcher_for
 from paperwire.storage import Database
-from paperwire.storage.database import DatabaseBusy
+from paperwire.storage.database import UNAVAILABLE_ERRORS, DatabaseBusy
 from paperwire.web import (
     account_pages,
     auth,
@@ -55,6 +55,7 @@ API_DESCRIPTION = (
     '`{"error": message, "status": code}`; responses carry ETag and Last-Modified.'
 )
 STATIC_DIR = Path(__file__).parent / "static"
+DATABASE_RETRY_AFTER_SECONDS = 10  # a restart or fail-over usually takes about this long
 _SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -277,6 +278,24 @@ def _install_error_handlers(app: FastAPI) -> None:
         busy = StarletteHTTPException(503, str(error), headers={"Retry-After": "5"})
         return await http_error(request, busy)
 
+    async def database_unavailable(request: Request, error: Exception) -> Response:
+        # The server is down, restarting or refusing connections: the client may retry.
+        # Only the driver's first line is logged: the statement's parameters could hold
+        # a reader's data.
+        driver_error = getattr(error, "orig", None) or error
+        reason = (str(driver_error).splitlines() or ["no detail"])[0]
+        log.warning("database unavailable while serving %s: %s", request.url.path, reason)
+        request.state.user = None  # the error page must not look the viewer up
+        unavailable = StarletteHTTPException(
+            503,
+            "The database is unavailable at the moment; please try again shortly.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+        return await http_error(request, unavailable)
+
+    for kind in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(kind, database_unavailable)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = [_problem(item) for item in error.errors()]
@@ -308,7 +327,7 @@ def _error_page(request: Request, status: int, detail: str) -> HTMLResponse:
         413: "Too large",
         429: "Too many requests",
         500: "Server error",
-        503: "Busy",
+        503: "Unavailable",
     }
     context = {"status": status, "title": titles.get(status, "Error"), "detail": detail}
     return renderer.page(request, "error.html", context, status_code=status)
