@@ -37,6 +37,31 @@ def test_every_sample_format_is_ingested_and_a_rerun_adds_nothing(db: Database) 
     assert count_papers(db) == 76
 
 
+def test_the_bulk_metadata_snapshot_gives_the_papers_its_listing_gives(
+    db: Database, tmp_path: Path
+) -> None:
+    bulk = TEST_DATA / "snapshot" / "arxiv-metadata-snapshot-sample.jsonl"
+    report = ingest_files(db, [bulk])
+    assert (report.counts.added, report.rejected) == (10, 1)
+    (problem,) = report.problems
+    assert problem.line == 11 and "'created' is not a date" in problem.reason
+    listed = {
+        paper.arxiv_id: paper
+        for _, paper in read_papers(TEST_DATA / "cs-ai-sample.jsonl")
+        if isinstance(paper, Paper)
+    }
+    for _, line in read_papers(bulk):
+        if not isinstance(line, Paper):
+            continue
+        stored, expected = get_paper(db, line.arxiv_id), listed[line.arxiv_id]
+        assert stored is not None
+        same = ("title", "abstract", "authors", "categories", "primary_category", "version")
+        assert [getattr(stored, f) for f in same] == [getattr(expected, f) for f in same]
+        assert (stored.published_at, stored.updated_at, stored.listing_day) == (
+            expected.published_at, expected.updated_at, expected.listing_day,
+        )  # fmt: skip
+
+
 def test_snapshot_adds_upvotes_to_a_paper_known_from_a_listing(db: Database) -> None:
     ingest_files(db, [TEST_DATA / "cs-ai-sample.jsonl", TEST_DATA / "upvotes-sample.json"])
     snapshot = json.loads((TEST_DATA / "upvotes-sample.json").read_text())

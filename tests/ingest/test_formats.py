@@ -93,6 +93,67 @@ def test_oai_dc_non_ascii_names_survive() -> None:
     assert all(", " not in name or name.count(",") > 1 for p in records for name in p.authors)
 
 
+# A made-up line in the shape of arXiv's bulk metadata snapshot (arxiv-metadata-oai-
+# snapshot.json): TeX accents in names, RFC 2822 version dates, space-separated categories.
+BULK_LINE: dict[str, Any] = {
+    "id": "0704.0001",
+    "submitter": "A. Author",
+    "authors": "C. Bal\\'azs, E. L. Berger (ANL) and P. M. Nadolsky",
+    "title": "Diphoton production\n  at hadron colliders",
+    "comments": "37 pages; published version",
+    "journal-ref": "Phys. Rev. D 76, 013009 (2007)",
+    "doi": "10.1103/PhysRevD.76.013009",
+    "report-no": None,
+    "categories": "hep-ph hep-ex",
+    "license": None,
+    "abstract": "  A fully differential calculation\nis presented.\n",
+    "versions": [
+        {"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"},
+        {"version": "v2", "created": "Tue, 24 Jul 2007 20:10:27 GMT"},
+    ],
+    "update_date": "2008-11-13",
+    "authors_parsed": [
+        ["Bal\\'azs", "C.", ""],
+        ["Berger", "E. L.", ""],
+        ["Nadolsky", "P. M.", "Jr"],
+    ],
+}
+
+
+def test_a_bulk_snapshot_line_reads_versions_categories_and_parsed_names() -> None:
+    paper = parse_listing_record(BULK_LINE)
+    assert (paper.arxiv_id, paper.version) == ("0704.0001", 2)
+    assert paper.title == "Diphoton production at hadron colliders"
+    assert paper.abstract == "A fully differential calculation is presented."
+    assert paper.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky Jr")
+    assert (paper.categories, paper.primary_category) == (("hep-ph", "hep-ex"), "hep-ph")
+    assert paper.published_at == datetime(2007, 4, 2, 19, 18, 42, tzinfo=UTC)
+    assert paper.updated_at == datetime(2007, 7, 24, 20, 10, 27, tzinfo=UTC)
+    assert paper.listing_day == date(2007, 4, 4)  # after Monday's 14:00 Eastern cut-off
+    assert (paper.doi, paper.journal_ref) == (BULK_LINE["doi"], BULK_LINE["journal-ref"])
+    assert paper.comment == "37 pages; published version"
+
+
+def test_a_bulk_snapshot_line_without_parsed_names_splits_the_author_string() -> None:
+    paper = parse_listing_record(BULK_LINE | {"authors_parsed": None})
+    assert paper.authors == ("C. Balázs", "E. L. Berger", "P. M. Nadolsky")
+
+
+@pytest.mark.parametrize(
+    ("versions", "reason"),
+    [
+        ("v1", "'versions' must be a list"),
+        ([{"version": "v1", "created": "yesterday"}], "'created' is not a date"),
+        ([{"version": "v1", "created": "Mon, 2 Apr 1807 19:18:42 GMT"}], "'versions'"),
+    ],
+)
+def test_a_bulk_snapshot_line_with_bad_versions_is_refused_with_the_reason(
+    versions: object, reason: str
+) -> None:
+    with pytest.raises(RecordError, match=re.escape(reason)):
+        parse_listing_record(BULK_LINE | {"versions": versions})
+
+
 def test_upvote_entry_carries_the_count() -> None:
     snapshot = json.loads((TEST_DATA / "upvotes-sample.json").read_text())
     arxiv_id, entry = next(iter(snapshot.items()))

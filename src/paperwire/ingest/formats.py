@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from paperwire.code.links import normalise_code_url, normalise_project_url
@@ -20,7 +21,7 @@ from paperwire.papers import (
     plausible_moment,
 )
 from paperwire.ranking.calendar import ARXIV_TZ, listing_day_for_submission
-from paperwire.text import has_lone_surrogate, without_unsafe_controls
+from paperwire.text import has_lone_surrogate, tex_to_text, without_unsafe_controls
 
 MAX_TITLE_CHARS = 2_000
 MAX_ABSTRACT_CHARS = 20_000
@@ -30,6 +31,9 @@ MAX_UPVOTES = 1_000_000_000
 # OAI Dublin Core gives version dates without a time: count them as submitted at noon Eastern.
 _DATE_ONLY_SUBMISSION_TIME = time(12, 0)
 _SPACES_RE = re.compile(r"\s+")
+# The bulk snapshot's author string: "A. One, B. Two (Affiliation) and C. Three".
+_AFFILIATION_RE = re.compile(r"\([^()]*\)")
+_AUTHOR_SEPARATOR_RE = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
 
 class RecordError(ValueError):
@@ -42,13 +46,16 @@ def parse_listing_record(record: object) -> Paper:
         raise RecordError(f"expected a JSON object, got {type(record).__name__}")
     if "subjects" in record and "dates" in record:
         return _parse_oai_dc(record)
+    if "versions" in record and ("update_date" in record or "authors_parsed" in record):
+        return _parse_metadata_snapshot(record)
     if "first_listed" in record:
         return _parse_daily_listing(record)
     if "published" in record:
         return _parse_api_listing(record)
     raise RecordError(
         "unrecognised record: expected an arXiv listing ('published'), a daily listing "
-        "('first_listed') or an OAI Dublin Core record ('subjects' and 'dates')"
+        "('first_listed'), an OAI Dublin Core record ('subjects' and 'dates') or a line of "
+        "arXiv's bulk metadata snapshot ('versions' and 'update_date')"
     )
 
 
@@ -132,6 +139,71 @@ def _parse_oai_dc(record: Mapping[str, Any]) -> Paper:
         updated_at=noon_eastern(days[-1]) if days else None,
         listing_day=submission_listing_day(common["arxiv_id"], first),
     )
+
+
+def _parse_metadata_snapshot(record: Mapping[str, Any]) -> Paper:
+    """A line of arXiv's bulk metadata snapshot (arxiv-metadata-oai-snapshot.json, as
+    Kaggle distributes it): authors as one string and as parsed parts, categories as one
+    space-separated string, and a version list with RFC 2822 dates."""
+    created = [_version_moment(entry) for entry in _versions(record)]
+    text = {
+        "title": record.get("title"),
+        "abstract": record.get("abstract"),
+        "authors": _snapshot_authors(record),
+        "comment": record.get("comments"),
+    }
+    common = _common(text, record.get("id"))
+    categories = category_codes(" ".join(_strings(record, "categories")).split())
+    first = created[0] if created else None
+    return Paper(
+        **common | {"version": common["version"] or (len(created) or None)},
+        categories=categories,
+        primary_category=_first(categories),  # arXiv lists the primary category first
+        doi=_clean_optional(_optional_text(record, "doi")),
+        journal_ref=_clean_optional(_optional_text(record, "journal-ref")),
+        published_at=first,
+        updated_at=created[-1] if created else None,
+        listing_day=submission_listing_day(common["arxiv_id"], first),
+    )
+
+
+def _versions(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    versions = record.get("versions")
+    if not isinstance(versions, list) or not all(isinstance(v, Mapping) for v in versions):
+        raise RecordError("'versions' must be a list of {version, created} objects")
+    return versions
+
+
+def _version_moment(entry: Mapping[str, Any]) -> datetime:
+    created = _optional_text(entry, "created")
+    try:
+        moment = parsedate_to_datetime(created or "")
+    except (TypeError, ValueError):
+        raise RecordError(f"'versions': 'created' is not a date: {created!r:.40}") from None
+    if moment.tzinfo is None:  # "-0000": arXiv's dates are GMT
+        moment = moment.replace(tzinfo=UTC)
+    return record_moment(moment, "'versions'")
+
+
+def _snapshot_authors(record: Mapping[str, Any]) -> list[str]:
+    """The names, first name first, TeX accents turned into letters: from the parsed
+    [last, first, suffix] parts when the record has them, else from the one string."""
+    parsed = record.get("authors_parsed")
+    if isinstance(parsed, list) and all(_is_name_parts(parts) for parts in parsed):
+        names = [_first_name_first_parts(parts) for parts in parsed]
+    else:
+        written = _AFFILIATION_RE.sub("", " ".join(_strings(record, "authors")))
+        names = _AUTHOR_SEPARATOR_RE.split(written)
+    return [tex_to_text(name).strip() for name in bounded_authors(names) if name.strip()]
+
+
+def _is_name_parts(parts: object) -> bool:
+    return isinstance(parts, list) and all(isinstance(part, str) for part in parts)
+
+
+def _first_name_first_parts(parts: list[str]) -> str:
+    last, first, suffix = [*parts, "", "", ""][:3]
+    return " ".join(part for part in (first, last, suffix) if part)
 
 
 def _common(record: Mapping[str, Any], raw_id: object) -> dict[str, Any]:

@@ -10,16 +10,15 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import PurePath
 
 import rispy
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.exceptions import BlockAbortedException
 from bibtexparser.model import Block, Entry, ParsingFailedBlock
-from pylatexenc.latex2text import LatexNodes2Text
 
 from paperwire.papers import InvalidArxivId, parse_arxiv_id
+from paperwire.text import tex_to_text
 
 BIBTEX = "bibtex"
 RIS = "ris"
@@ -31,8 +30,6 @@ ARXIV_IDS = "arxiv-ids"
 MAX_LIBRARY_BYTES = 5_000_000
 MAX_LIBRARY_ENTRIES = 5_000
 LABEL_MAX_CHARS = 80
-# pylatexenc recurses once per nested group: a longer "title" is cleaned by regex instead.
-TEX_TITLE_MAX_CHARS = 1_000
 
 ACCEPTED_FORMATS = (
     "paperwire reads BibTeX (.bib), RIS (.ris) and CSL-JSON (.json) as Zotero, JabRef or "
@@ -59,8 +56,6 @@ _DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNO
 _DOI_RE = re.compile(r"10\.\d{4,9}/\S+")
 _TAG_SEPARATOR_RE = re.compile(r"[,;]")
 _SPACES_RE = re.compile(r"\s+")
-_TEX_MARKUP_RE = re.compile(r"[\\$~%]|--")
-_TEX_COMMAND_RE = re.compile(r"\\[a-zA-Z]+\*?|\\.|[{}$]")
 _CSL_MARKUP_RE = re.compile(r"</?(?:i|b|sup|sub|sc|span)(?:\s[^>]*)?>", re.IGNORECASE)
 _JSON_SEPARATOR_RE = re.compile(r"\s*,?\s*")
 
@@ -305,8 +300,8 @@ def _bibtex_reference(entry: Entry) -> Reference:
         bare=[fields[key] for key in _BIBTEX_BARE_FIELDS if key in fields],
         texts=values,
         dois=[fields.get("doi", ""), fields.get("url", "")],
-        title=_tex_to_text(fields["title"]) if "title" in fields else None,
-        tags=[_tex_to_text(tag) for tag in _TAG_SEPARATOR_RE.split(fields.get("keywords", ""))],
+        title=tex_to_text(fields["title"]) if "title" in fields else None,
+        tags=[tex_to_text(tag) for tag in _TAG_SEPARATOR_RE.split(fields.get("keywords", ""))],
     )
 
 
@@ -319,24 +314,6 @@ def _bibtex_problem(block: ParsingFailedBlock) -> str:
     if "end of file" in reason.lower():
         reason += " The file ends inside this entry: was it cut short?"
     return f"BibTeX entry{key}{where} could not be read: {reason.strip()}"
-
-
-def _tex_to_text(value: str) -> str:
-    """value with TeX braces, accents and commands turned into plain text."""
-    if not _TEX_MARKUP_RE.search(value):
-        return value.replace("{", "").replace("}", "")  # Zotero's case-protecting braces
-    if len(value) <= TEX_TITLE_MAX_CHARS:
-        try:
-            return str(_latex_to_text().latex_to_text(value))
-        except RecursionError:
-            pass  # braces nested past Python's stack: the regex below still copes
-    return _TEX_COMMAND_RE.sub("", value)
-
-
-@cache
-def _latex_to_text() -> LatexNodes2Text:
-    # Building the converter costs more than converting a title: build it once.
-    return LatexNodes2Text()
 
 
 # --- RIS ------------------------------------------------------------------------------
