@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         le=100_000,
         description="List pages each web process keeps rendered until papers change; 0: none.",
     )
+    blas_threads: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="Threads each web process lets numpy's BLAS use for one matrix product: "
+        "1 lets concurrent requests share the cores instead of fighting over them.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level name.")
     api_rate_limit_per_minute: int = Field(
         default=120,

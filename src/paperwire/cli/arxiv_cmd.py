@@ -21,6 +21,7 @@ from paperwire.search.embedder import load_embedder
 from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
 from paperwire.storage.harvests import list_checkpoints
+from paperwire.storage.job_locks import HARVEST_JOB, once_across_servers
 
 
 @click.command("arxiv")
@@ -121,7 +122,11 @@ def _loop(
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     run_on_schedule(
-        lambda: _run_once(db, settings, next(plans, catch_up), as_json, loud=False),
+        once_across_servers(
+            db,
+            HARVEST_JOB,
+            lambda: _run_once(db, settings, next(plans, catch_up), as_json, loud=False),
+        ),
         schedule,
         stop,
     )

@@ -23,6 +23,7 @@ from paperwire.digest.send import DigestConfigError, PassReport, require_base_ur
 from paperwire.digest.subscriptions import import_subscribers
 from paperwire.storage import Database
 from paperwire.storage import digests as digest_store
+from paperwire.storage.job_locks import DIGEST_JOB, once_across_servers
 
 
 def _moment(_context: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
@@ -78,7 +79,9 @@ def _loop(db: Database, settings: Settings, as_json: bool) -> None:
     signal.signal(signal.SIGINT, request_stop)
 
     run_every(
-        lambda: _print(run_digest_pass(db, settings, stop=stop), as_json),
+        once_across_servers(
+            db, DIGEST_JOB, lambda: _print(run_digest_pass(db, settings, stop=stop), as_json)
+        ),
         settings.digest_interval_minutes,
         stop,
     )

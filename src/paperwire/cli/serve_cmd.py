@@ -20,7 +20,7 @@ from paperwire.search.engine import VectorSearchUnavailable, searcher_for
 from paperwire.signing import SecretKeyError, secret_key
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
-from paperwire.web.asgi import FACTORY
+from paperwire.web.asgi import FACTORY, limit_blas_threads
 
 
 @click.command()
@@ -60,6 +60,7 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
         if start_scheduled_refresh(settings, stop_harvest) is not None:
             click.echo("refreshing GitHub stars as repositories fall due")
         if workers == 1:
+            limit_blas_threads(settings)
             _run(create_app(settings, db), settings, host, port)
             return
     # Each worker imports the app factory and opens its own pool; this process supervises.

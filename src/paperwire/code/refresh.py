@@ -21,6 +21,7 @@ from paperwire.code.github import (
 from paperwire.config import Settings
 from paperwire.storage import Database
 from paperwire.storage import repositories as store
+from paperwire.storage.job_locks import REFRESH_JOB, job_lock
 
 log = logging.getLogger(__name__)
 # How long a refresher holds a claimed repository: longer than one request can take with
@@ -207,8 +208,14 @@ def run_refresh_loop(
     while not stop.is_set():
         report: RefreshReport | None = None
         try:
-            report = refresh_stars(db, settings, client, stop=stop, clock=clock)
-            on_report(report)
+            with job_lock(db, REFRESH_JOB) as held:
+                report = (
+                    refresh_stars(db, settings, client, stop=stop, clock=clock) if held else None
+                )
+            if report is not None:
+                on_report(report)
+            else:
+                log.info("stars refresh skipped: another process is running it")
         except Exception:
             log.exception("stars refresh failed; the next pass resumes")
         stop.wait(timeout=seconds_to_next_pass(db, report, clock()))

@@ -11,6 +11,7 @@ from paperwire.config import Settings
 from paperwire.digest.send import PassReport, require_base_url, send_due_digests
 from paperwire.mail import mailer_from_settings
 from paperwire.storage import Database
+from paperwire.storage.job_locks import DIGEST_JOB, once_across_servers
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ def start_scheduled_digests(settings: Settings, stop: threading.Event) -> thread
         db = Database.open(settings.effective_database_url())
         try:
             run_every(
-                lambda: run_digest_pass(db, settings, stop=stop),
+                once_across_servers(
+                    db, DIGEST_JOB, lambda: run_digest_pass(db, settings, stop=stop)
+                ),
                 settings.digest_interval_minutes,
                 stop,
             )

@@ -23,6 +23,7 @@ from paperwire.ingest.arxiv.schedule import after_announcements, run_on_schedule
 from paperwire.search.embedder import load_embedder
 from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
+from paperwire.storage.job_locks import HARVEST_JOB, once_across_servers
 
 log = logging.getLogger(__name__)
 SOURCES = ("oai", "api", "rss")
@@ -85,7 +86,9 @@ def start_scheduled_harvest(settings: Settings, stop: threading.Event) -> thread
         db = Database.open(settings.effective_database_url())
         try:
             run_on_schedule(
-                lambda: _harvest_and_embed(db, settings, plan),
+                once_across_servers(
+                    db, HARVEST_JOB, lambda: _harvest_and_embed(db, settings, plan)
+                ),
                 after_announcements(settings.harvest_delay_minutes),
                 stop,
             )
