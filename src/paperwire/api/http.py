@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel
+
+from paperwire.community.ratelimits import moving_window_limiter
+from paperwire.storage import Database
 
 API_PREFIX = "/api/"
 
@@ -54,11 +55,12 @@ def json_bytes(payload: Any) -> bytes:
 
 
 class RateLimit:
-    """Requests per minute per client address, counted in this process (a moving window)."""
+    """Requests per minute per client address (a moving window), counted by every process
+    together on PostgreSQL, else by this one (community.ratelimits.moving_window_limiter)."""
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, db: Database | None = None) -> None:
         self.item = RateLimitItemPerMinute(per_minute) if per_minute > 0 else None
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = moving_window_limiter(db)
 
     def check(self, request: Request) -> None:
         """Raise a 429 HTTPException with Retry-After when the client is over its limit."""

@@ -4,13 +4,15 @@ digest settings, link edits), on failed log-ins per account, and on searches fro
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Literal, Protocol
 
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from paperwire.config import Settings
+from paperwire.storage import Database
+from paperwire.storage.rate_limits import DatabaseRateLimiter
 
 Action = Literal[
     "signup",
@@ -27,10 +29,29 @@ Action = Literal[
 ]
 
 
-class ActionLimits:
-    """Moving-window counters per action and key (a client address or a user), per process."""
+class Limiter(Protocol):
+    """What paperwire asks of a moving-window rate limiter (limits' own, or the database's)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool: ...
+
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool: ...
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> tuple[float, int]: ...
+
+
+def moving_window_limiter(db: Database | None) -> Limiter:
+    """Counts that every web process and server shares on PostgreSQL; on SQLite (one
+    machine) each process counts in its own memory, which spares the single writer."""
+    if db is not None and db.dialect == "postgresql":
+        return DatabaseRateLimiter(db)
+    return MovingWindowRateLimiter(MemoryStorage())
+
+
+class ActionLimits:
+    """Moving-window counters per action and key (a client address or a user): shared
+    through PostgreSQL, or per process (moving_window_limiter)."""
+
+    def __init__(self, settings: Settings, db: Database | None = None) -> None:
         configured: dict[Action, RateLimitItem | None] = {
             "signup": _item(RateLimitItemPerHour, settings.signup_limit_per_hour),
             "login": _item(RateLimitItemPerMinute, settings.login_limit_per_minute),
@@ -46,7 +67,7 @@ class ActionLimits:
             "library-import": _item(RateLimitItemPerHour, settings.library_import_limit_per_hour),
         }
         self.items = configured
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limiter = moving_window_limiter(db)
 
     def hit(self, action: Action, key: str) -> int | None:
         """Count one attempt; None when allowed, else the seconds until the next is."""

@@ -156,6 +156,19 @@ sessions = Table(
     Index("ix_sessions_expires_at", "expires_at"),
 )
 
+# Attempts counted against rate limits when every web process shares them (PostgreSQL,
+# migration 0016): key is "action/client or user", at the attempt's Unix time. A row
+# outlives its window only until the next cleanup (storage/rate_limits.py).
+rate_limit_hits = Table(
+    "rate_limit_hits",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("key", String(300), nullable=False),
+    Column("at", Double, nullable=False),
+    Index("ix_rate_limit_hits_key_at", "key", "at"),
+    Index("ix_rate_limit_hits_at", "at"),
+)
+
 # One row per upvote: a user upvotes a paper at most once.
 votes = Table(
     "votes",

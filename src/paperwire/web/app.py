@@ -91,9 +91,9 @@ def create_app(
     app.state.page_cache = PageCache(settings.page_cache_entries)
     app.state.searcher = searcher_for(database, settings)
     app.state.feed_pools = FeedPools()  # the week's papers the feeds rank, per process
-    app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute)
+    app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute, database)
     app.state.subscribe_limits = digests.SubscribeLimits(settings)
-    app.state.action_limits = ActionLimits(settings)
+    app.state.action_limits = ActionLimits(settings, database)
     # A mailer per message: an SMTP connection is not shared between request threads.
     app.state.new_mailer = (lambda: mailer) if mailer else (lambda: mailer_from_settings(settings))
     app.state.fetch_paper = fetch_paper or arxiv_fetcher(settings)
