@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         default="https://api.github.com",
         description="GitHub's REST API, asked for repositories' stars (`code refresh`).",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set, /metrics answers only requests with "
+        "`Authorization: Bearer <token>`; empty: /metrics is open.",
+    )
     github_token: SecretStr | None = Field(
         default=None,
         description="A GitHub token for the stars refresh (5,000 requests/hour instead of 60); "

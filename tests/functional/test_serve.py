@@ -62,7 +62,17 @@ def test_serve_refuses_a_schema_that_is_behind(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_several_workers_serve_the_same_database(tmp_path: Path) -> None:
+def test_several_workers_serve_the_same_database_and_add_up_their_metrics(
+    tmp_path: Path,
+) -> None:
     with serving(tmp_path, "--workers", "2") as (url, _process), httpx.Client() as client:
         answers = {client.get(f"{url}/healthz").json()["papers"] for _ in range(10)}
+        assert all(client.get(f"{url}/api/daily_papers").is_success for _ in range(10))
+        # Whichever worker answers a scrape counts every worker's requests.
+        scrapes = [client.get(f"{url}/metrics").text for _ in range(4)]
     assert answers == {2380}
+    counted = '{method="GET",route="/api/daily_papers",status="2xx"} 10.0'
+    assert all(f"paperwire_http_request_duration_seconds_count{counted}" in s for s in scrapes)
+    assert not (tmp_path / "data" / "metrics").exists() or not any(
+        (tmp_path / "data" / "metrics").iterdir()
+    )  # the workers' metric files go with the server

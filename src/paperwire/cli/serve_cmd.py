@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 import uvicorn
@@ -21,6 +24,7 @@ from paperwire.signing import SecretKeyError, secret_key
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
 from paperwire.web.asgi import FACTORY, limit_blas_threads
+from paperwire.web.metrics import MULTIPROCESS_VARIABLE
 
 
 @click.command()
@@ -64,7 +68,26 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
             _run(create_app(settings, db), settings, host, port)
             return
     # Each worker imports the app factory and opens its own pool; this process supervises.
-    _run(FACTORY, settings, host, port, workers=workers)
+    with _shared_metrics_folder(settings):
+        _run(FACTORY, settings, host, port, workers=workers)
+
+
+@contextmanager
+def _shared_metrics_folder(settings: Settings) -> Iterator[None]:
+    """A folder where the workers record their metrics for /metrics to add up (unless the
+    operator names one in PROMETHEUS_MULTIPROC_DIR), removed when serving stops."""
+    if MULTIPROCESS_VARIABLE in os.environ:
+        yield
+        return
+    folder = settings.data_dir / "metrics" / str(os.getpid())
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROCESS_VARIABLE] = str(folder)
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_VARIABLE]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _listening_on(settings: Settings, host: str | None) -> Settings:

@@ -154,6 +154,13 @@ class Searcher:
         self._terms.refresh(self.db)
         return self._terms
 
+    def loaded_seqs(self) -> tuple[int | None, int | None]:
+        """The write counters this process's vector and keyword indexes have loaded up to
+        (None for one not loaded here), without refreshing them: for /metrics."""
+        with self._lock:
+            vectors, terms = self._index, self._terms
+        return (None if vectors is None else vectors.seq, None if terms is None else terms.seq)
+
     def uses_database_vectors(self) -> bool:
         """Whether nearest papers are found by pgvector in the database (else in memory);
         raises VectorSearchUnavailable when pgvector is required but missing."""

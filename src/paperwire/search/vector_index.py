@@ -58,6 +58,11 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self._snapshot.paper_ids)
 
+    @property
+    def seq(self) -> int:
+        """The embeddings counter this index has loaded up to."""
+        return self._snapshot.seq
+
     def refresh(self, db: Database) -> None:
         """Load what was written since the last refresh; one indexed read when nothing was."""
         if embedding_store.embeddings_seq(db) == self._snapshot.seq:

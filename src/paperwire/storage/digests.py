@@ -254,6 +254,21 @@ def release_claims(db: Database, claimed: Sequence[ClaimedDelivery]) -> None:
         )
 
 
+def deliveries_due_since(db: Database, now: datetime) -> datetime | None:
+    """When the longest-waiting delivery that a pass could send now fell due, or None
+    when none is waiting (what a digest lag is measured from)."""
+    query = select(func.min(deliveries.c.next_attempt_at)).where(_claimable(now))
+    with db.engine.connect() as connection:
+        return _as_utc(connection.scalar(query))
+
+
+def last_sent_at(db: Database) -> datetime | None:
+    """When the newest digest was sent, or None before any."""
+    query = select(func.max(deliveries.c.sent_at)).where(deliveries.c.state == SENT)
+    with db.engine.connect() as connection:
+        return _as_utc(connection.scalar(query))
+
+
 def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
         (deliveries.c.state == PENDING) & (deliveries.c.next_attempt_at <= now),

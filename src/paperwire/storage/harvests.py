@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from paperwire.storage.database import Database
 from paperwire.storage.schema import harvest_checkpoints as checkpoints
@@ -30,6 +30,18 @@ class Checkpoint:
     started_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+
+
+def harvest_summary(db: Database) -> tuple[datetime | None, int]:
+    """When the newest harvest of any source and scope finished, and how many checkpoints
+    stand failed (what /metrics reports)."""
+    finished = select(func.max(checkpoints.c.finished_at)).where(checkpoints.c.status == COMPLETE)
+    failed = select(func.count()).where(checkpoints.c.status == FAILED)
+    with db.engine.connect() as connection:
+        last, failures = connection.scalar(finished), connection.scalar(failed)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)  # SQLite keeps no zone: stored in UTC
+    return last, int(failures or 0)
 
 
 def load_checkpoint(db: Database, source: str, scope: str) -> Checkpoint | None:

@@ -39,11 +39,14 @@ from paperwire.web import (
     exports,
     feeds,
     library_pages,
+    metrics,
     pages,
     token_pages,
 )
 from paperwire.web.hosts import host_check, public_origin
+from paperwire.web.http_middleware import ResponseStartMiddleware
 from paperwire.web.library_pages import IMPORT_PATH
+from paperwire.web.metrics import RequestTimer
 from paperwire.web.page_cache import PageCache
 from paperwire.web.rendering import Renderer
 
@@ -112,9 +115,11 @@ def create_app(
     app.include_router(code_links_pages.router)  # /papers/ID/links…, before the catch-all
     app.include_router(library_pages.router)
     app.include_router(token_pages.router)
+    app.include_router(metrics.router)
     app.include_router(pages.router)
     _install_error_handlers(app)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(RequestTimer)
     app.add_middleware(KnownHosts, is_known=host_check(settings), public=public_origin(settings))
     app.add_middleware(
         BodyLimit,
@@ -129,27 +134,15 @@ def create_app(
     return app
 
 
-class SecurityHeaders:
-    """Add the security headers to every HTTP response (plain ASGI: no per-request task)."""
+class SecurityHeaders(ResponseStartMiddleware):
+    """Add the security headers to every HTTP response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                if headers.get("content-type", "").startswith("text/html"):
-                    _keep_pages_private(headers)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def on_response_start(self, scope: Scope, message: Message) -> None:
+        headers = MutableHeaders(scope=message)
+        for name, value in _SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
+        if headers.get("content-type", "").startswith("text/html"):
+            _keep_pages_private(headers)
 
 
 def _keep_pages_private(headers: MutableHeaders) -> None:
