@@ -24,7 +24,6 @@ import re
 import threading
 import unicodedata
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -113,6 +112,7 @@ STOPWORDS = frozenset(
 _WORD_RE = re.compile(r"[^\W_]+")
 _MAX_CACHED_STEMS = 500_000
 _stems: dict[str, str] = {}
+_term_bytes: dict[str, tuple[int, bytes]] = {}
 _local = threading.local()
 
 
@@ -138,12 +138,15 @@ def prefix_stem(word: str) -> str:
 
 def encode_paper_terms(title: str, authors: Iterable[str], abstract: str) -> bytes:
     """One paper's terms in the stored format."""
-    return _encode_fields([analyze(title), analyze(", ".join(authors)), analyze(abstract)])
+    return encode_paper(title, authors, abstract)[0]
 
 
 def encode_paper(title: str, authors: Iterable[str], abstract: str) -> tuple[bytes, bytes]:
     """One paper's terms and pairs in their stored formats, each text analysed once."""
-    fields = [analyze(title), analyze(", ".join(authors)), analyze(abstract)]
+    fields = [
+        [_hash_and_tail(term) for term in analyze(text)]
+        for text in (title, ", ".join(authors), abstract)
+    ]
     return _encode_fields(fields), _encode_pairs([fields[TITLE], fields[ABSTRACT]])
 
 
@@ -165,22 +168,37 @@ def decode_pairs(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nda
     return _decode(blobs, 1, "pair")
 
 
-def _encode_fields(fields: Sequence[Sequence[str]]) -> bytes:
-    counts: dict[int, list[int]] = {}
-    for field, terms in enumerate(fields):
-        for term in terms:
-            row = counts.setdefault(term_hash(term), [0] * FIELDS)
-            row[field] = min(row[field] + 1, MAX_COUNT)
-    hashes = sorted(counts)
-    table = np.array([counts[h] for h in hashes], dtype=np.uint8).reshape(len(hashes), FIELDS)
-    return np.array(hashes, dtype=HASH_DTYPE).tobytes() + table.tobytes()
+def _encode_fields(fields: Sequence[Sequence[tuple[int, bytes]]]) -> bytes:
+    field_hashes = [np.array([h for h, _ in terms], dtype=HASH_DTYPE) for terms in fields]
+    hashes = np.unique(np.concatenate(field_hashes))
+    table = np.zeros((len(hashes), FIELDS), dtype=np.int64)
+    for field, found in enumerate(field_hashes):
+        np.add.at(table[:, field], np.searchsorted(hashes, found), 1)
+    counts = np.minimum(table, MAX_COUNT).astype(np.uint8)
+    return hashes.astype(HASH_DTYPE).tobytes() + counts.tobytes()
 
 
-def _encode_pairs(texts: Sequence[Sequence[str]]) -> bytes:
-    counts = Counter(term_hash(pair) for stems in texts for pair in pair_terms(stems))
-    hashes = sorted(counts)
-    capped = [min(counts[h], MAX_COUNT) for h in hashes]
-    return np.array(hashes, dtype=HASH_DTYPE).tobytes() + bytes(capped)
+def _encode_pairs(texts: Sequence[Sequence[tuple[int, bytes]]]) -> bytes:
+    # crc32 continues a checksum: the pair "a b" is the hash of "a" carried over " b".
+    found = [
+        zlib.crc32(tail, first)
+        for terms in texts
+        for (first, _), (_, tail) in itertools.pairwise(terms)
+    ]
+    hashes, counts = np.unique(np.array(found, dtype=HASH_DTYPE), return_counts=True)
+    return hashes.tobytes() + np.minimum(counts, MAX_COUNT).astype(np.uint8).tobytes()
+
+
+def _hash_and_tail(term: str) -> tuple[int, bytes]:
+    """The term's hash, and " term" in UTF-8 for the hash of a pair that ends with it;
+    cached: a corpus repeats its terms."""
+    found = _term_bytes.get(term)
+    if found is None:
+        encoded = term.encode("utf-8")
+        found = (zlib.crc32(encoded), b" " + encoded)
+        if len(_term_bytes) < _MAX_CACHED_STEMS:
+            _term_bytes[term] = found
+    return found
 
 
 def _decode(
