@@ -8,10 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from factories import make_paper
 from huggingface_hub import HfApi
 from live_server import LATEST_DAY, Site, serving
 
 from paperwire.config import Settings
+from paperwire.storage import Database
 from paperwire.storage.papers import get_paper, upsert_papers
 from paperwire.web.app import create_app
 
@@ -54,8 +56,11 @@ def test_huggingface_hub_raises_on_unknown_paper(hub: HfApi) -> None:
     assert caught.value.response.status_code == 404
 
 
-def test_clients_over_the_rate_limit_get_429_with_retry_after(site: Site, tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path, api_rate_limit_per_minute=5), site.db)
+def test_clients_over_the_rate_limit_get_429_with_retry_after(db: Database, tmp_path: Path) -> None:
+    # A database of its own: on PostgreSQL the limit counts every server's requests, the
+    # module's other tests' included.
+    upsert_papers(db, [make_paper(arxiv_id="2401.00974")])
+    app = create_app(Settings(data_dir=tmp_path, api_rate_limit_per_minute=5), db)
     with serving(app) as url, httpx.Client(base_url=url) as client:
         statuses = [client.get("/api/papers/2401.00974").status_code for _ in range(6)]
         over = client.get("/api/papers/2401.00974")
