@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from factories import TEST_DATA
 
 import paperwire
+from paperwire.cli import ingest_cmd
 from paperwire.cli.main import cli
 
 
@@ -217,6 +218,17 @@ def test_ingest_embeds_and_embed_reruns_do_only_what_is_left(env: dict[str, str]
     code, out, _ = run("embed", "--quiet", "--json")
     again = json.loads(out)
     assert (code, again["embedded"], again["papers"]) == (0, 0, summary["added"])
+
+
+def test_a_bulk_ingest_embeds_beside_storing_and_reports_the_same(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_cmd, "PIPELINE_MIN_BYTES", 0)  # every load counts as bulk
+    run("db", "upgrade")
+    code, out, _ = run("ingest", "file", "--quiet", "--json", str(TEST_DATA / "cs-ai-sample.jsonl"))
+    summary = json.loads(out)
+    assert code == 0 and summary["embedded"] == summary["added"] > 0
+    assert json.loads(run("embed", "--quiet", "--json")[1])["embedded"] == 0
 
 
 def test_ingest_can_leave_embedding_for_later(env: dict[str, str]) -> None:

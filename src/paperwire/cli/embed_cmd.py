@@ -58,6 +58,11 @@ def embed_with_progress(db: Database, model: str, *, quiet: bool) -> tuple[Embed
     started = time.perf_counter()
     with tqdm(total=count_papers(db), unit="paper", desc="embed", disable=quiet or None) as bar:
         report = embed_pending(db, embedder, progress=bar.update)
-    # Only where pgvector is in use; an index that exists is left as it is.
-    ensure_hnsw_index(db, embedder.name, embedder.dims)
+    ensure_vector_index(db, model)
     return report, time.perf_counter() - started
+
+
+def ensure_vector_index(db: Database, model: str) -> None:
+    """The model's HNSW index, where pgvector is in use (one that exists is left as it is)."""
+    embedder = load_embedder(model)
+    ensure_hnsw_index(db, embedder.name, embedder.dims)

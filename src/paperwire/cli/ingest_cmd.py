@@ -10,8 +10,11 @@ import click
 from tqdm import tqdm
 
 from paperwire.cli.common import database, settings_from
-from paperwire.cli.embed_cmd import embed_with_progress
+from paperwire.cli.embed_cmd import embed_with_progress, ensure_vector_index
+from paperwire.config import Settings
 from paperwire.ingest.files import IngestReport, Problem, ingest_files
+from paperwire.ingest.pipeline import PIPELINE_MIN_BYTES, ingest_and_embed
+from paperwire.storage import Database
 
 PROBLEMS_SHOWN = 20
 
@@ -54,14 +57,32 @@ def ingest_file(
         ) as bar,
     ):
         db.require_current_schema()
-        report = ingest_files(db, list(paths), progress=bar.update, on_problem=on_problem)
+        if no_embed or total_bytes < PIPELINE_MIN_BYTES:
+            report = ingest_files(db, list(paths), progress=bar.update, on_problem=on_problem)
+            followed: int | None = None
+        else:  # a bulk load: a second process embeds the papers as they are stored
+            url, model = settings.effective_database_url(), settings.embedding_model
+            report, followed = ingest_and_embed(
+                db, url, model, list(paths), progress=bar.update, on_problem=on_problem
+            )
         bar.close()
         seconds = time.perf_counter() - started
-        if not no_embed:
-            embedded, _ = embed_with_progress(db, settings.embedding_model, quiet=quiet)
-    _print_summary(report, seconds, as_json, None if no_embed else embedded.embedded)
+        embedded = None if no_embed else _embed_the_rest(db, settings, report, followed, quiet)
+    _print_summary(report, seconds, as_json, embedded)
     if report.failed_files:
         raise click.ClickException(f"{report.failed_files} file(s) could not be read")
+
+
+def _embed_the_rest(
+    db: Database, settings: Settings, report: IngestReport, followed: int | None, quiet: bool
+) -> int:
+    """Embed what the load stored and no follower embedded: everything without one, the
+    papers it changed (not added) with one; how many papers were embedded in all."""
+    if followed is not None and not report.counts.updated:
+        ensure_vector_index(db, settings.embedding_model)
+        return followed
+    rest, _ = embed_with_progress(db, settings.embedding_model, quiet=quiet)
+    return (followed or 0) + rest.embedded
 
 
 def _print_summary(

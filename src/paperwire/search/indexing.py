@@ -19,6 +19,7 @@ class EmbedReport:
     embedded: int = 0  # papers given a new or recomputed embedding
     analyzed: int = 0  # papers whose terms were missing or made by an older analyzer
     looked_at: int = 0  # papers checked
+    last_paper_id: int = 0  # the last one, by id (where a follow-up walk may resume)
 
 
 def embed_papers(db: Database, embedder: Embedder, arxiv_ids: Sequence[str]) -> int:
@@ -34,17 +35,18 @@ def embed_pending(
     db: Database,
     embedder: Embedder,
     *,
+    after_paper_id: int = 0,
     batch_size: int = BACKFILL_BATCH,
     progress: Callable[[int], object] | None = None,
 ) -> EmbedReport:
-    """Walk every paper by id and embed those missing or stale, one transaction per batch;
-    store the terms of those that lack them on the same walk.
+    """Walk every paper by id (after after_paper_id) and embed those missing or stale, one
+    transaction per batch; store the terms of those that lack them on the same walk.
 
     Each batch commits on its own, so a run that is stopped keeps what it did and the next
     run continues with what is still missing: the backfill is resumable by construction.
     """
-    report = EmbedReport()
-    after = 0
+    report = EmbedReport(last_paper_id=after_paper_id)
+    after = after_paper_id
     while True:
         sources, last, seen = embedding_store.sources_to_embed(
             db, embedder.name, after_paper_id=after, limit=batch_size
@@ -61,6 +63,6 @@ def embed_pending(
         report.embedded += len(sources)
         report.analyzed += len(unanalyzed)
         report.looked_at += seen
-        after = last
+        report.last_paper_id = after = last
         if progress is not None:
             progress(seen)

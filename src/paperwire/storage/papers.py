@@ -225,6 +225,12 @@ def paper_key(db: Database, arxiv_id: str) -> int | None:
     return None if key is None else int(key)
 
 
+def last_paper_key(db: Database) -> int:
+    """The largest paper key so far (0 for none): papers stored later get larger ones."""
+    with db.engine.connect() as connection:
+        return int(connection.scalar(select(func.max(papers.c.id))) or 0)
+
+
 def count_papers(db: Database) -> int:
     """Every stored paper, hidden ones included."""
     with db.engine.connect() as connection:
