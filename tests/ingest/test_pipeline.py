@@ -33,3 +33,9 @@ def test_a_second_load_follows_only_the_papers_it_adds(database_url: str, db: Da
     report, embedded = ingest_and_embed(db, database_url, "bundled", LISTINGS)
     assert report.counts.added == 34 and embedded == 34
     assert count_embeddings(db, load_embedder("bundled").name) == count_papers(db)
+
+
+def test_a_follower_that_fails_loses_nothing_and_says_so(database_url: str, db: Database) -> None:
+    report, embedded = ingest_and_embed(db, database_url, "no-such-model", LISTINGS[:1])
+    assert embedded is None  # the caller embeds afterwards (paperwire ingest file does)
+    assert report.counts.added == count_papers(db) == 21
