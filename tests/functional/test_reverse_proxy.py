@@ -10,7 +10,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from backends import POSTGRES_URL_VARIABLE, wiped
 from factories import PASSWORD, add_user
 from live_server import free_port
-from serve_process import serving
+from serve_process import serving, wait_until_up
 
 from paperwire import __file__ as package_file
 from paperwire.storage import Database
@@ -63,26 +62,16 @@ def nginx(folder: Path, port: int, upstreams: list[str]) -> Iterator[str]:
         }}
     """
     (folder / "nginx.conf").write_text(main)
-    process = subprocess.Popen(["nginx", "-c", str(folder / "nginx.conf"), "-p", str(folder)])
+    process = subprocess.Popen(
+        ["nginx", "-c", str(folder / "nginx.conf"), "-p", str(folder)], text=True
+    )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(url)
+        wait_until_up(url, process)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("nginx did not answer in time")
 
 
 def _api_requests(server: str) -> float:
