@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from backends import backend_params, empty_database_url
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from live_server import fill, serving
-from schemathesis import Case, GenerationMode
+from schemathesis import Case, CheckContext, GenerationMode, Response, checks
 from schemathesis.schemas import APIOperation, BaseSchema
 
 from paperwire.config import Settings
@@ -51,9 +52,28 @@ def test_every_operation_answers_as_its_description_says(api_schema: BaseSchema)
                 _check(operation, mode)
             except Unsatisfiable:  # no parameter to get wrong
                 continue
-            except Exception as error:  # the failing request and what was wrong with it
+            except (Exception, BaseExceptionGroup) as error:  # the failing request and why
                 failures[f"{operation.label} ({mode.value})"] = str(error)[:1500]
     assert failures == {}
+
+
+@schemathesis.check
+def accepts_valid_requests(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """schemathesis's positive_data_acceptance, but for the one request the schema cannot
+    rule out and the pages reject on purpose (400, as documented): a date range that ends
+    before it starts."""
+    query = case.query or {}
+    first, last = str(query.get("from", "")), str(query.get("to", ""))
+    if response.status_code == 400 and first and last and _day(first) > _day(last):
+        return None
+    return checks.positive_data_acceptance(ctx, response, case)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return date.min  # not a day: no reason to reject it here
 
 
 def _check(operation: APIOperation, mode: GenerationMode) -> None:
@@ -67,6 +87,9 @@ def _check(operation: APIOperation, mode: GenerationMode) -> None:
         suppress_health_check=list(HealthCheck),
     )
     def answers_as_described(case: Case) -> None:
-        case.call_and_validate()
+        case.call_and_validate(
+            excluded_checks=[checks.positive_data_acceptance],
+            additional_checks=[accepts_valid_requests],
+        )
 
     answers_as_described()

@@ -35,6 +35,7 @@ class ErrorBody(BaseModel):
 
 
 _ERROR_MEANINGS = {
+    400: "The request body is not JSON",
     401: "No personal access token, or one that is unknown or revoked",
     403: "The token may only read",
     404: "No such paper, or no such day, week or month",

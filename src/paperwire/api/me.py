@@ -134,7 +134,7 @@ class SaveRequest(BaseModel):
     "/library",
     summary="Save a paper to your library",
     status_code=201,
-    responses=error_responses(403, 404),
+    responses=error_responses(400, 403, 404),
 )
 def save(request: Request, user: Writer, body: SaveRequest) -> JSONResponse:
     """201 when the paper was added, 200 when it was already there (its tags are added)."""
