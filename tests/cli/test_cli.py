@@ -257,3 +257,19 @@ def test_serve_with_an_unloadable_embedding_model_says_so_in_one_line(
     result = _paperwire(env | extra, "serve", "--port", "1")
     assert result.returncode == 1
     assert "PAPERWIRE_EMBEDDING_MODEL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_index_build_and_status(env: dict[str, str]) -> None:
+    run("db", "upgrade")
+    run("ingest", "file", "--quiet", str(TEST_DATA / "cs-ai-sample.jsonl"))
+    code, out, _ = run("index", "status")
+    assert code == 0 and "no index built yet" in out
+    code, out, _ = run("index", "build", "--if-stale")
+    assert code == 0 and "nothing to build" in out  # a handful of papers needs no files
+    code, out, _ = run("index", "build")
+    assert code == 0 and out.startswith("built gen-") and "exact search" in out
+    status = json.loads(run("index", "status", "--json")[1])
+    assert status["generation"] is not None and status["papers"] > 0
+    assert (status["embeddings_behind"], status["terms_behind"], status["stale"]) == (0, 0, False)
+    code, out, _ = run("search", "scam detection using generative models", "--mode", "semantic")
+    assert code == 0 and "2401.00974" in out.splitlines()[0]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from factories import TEST_DATA, make_paper
@@ -14,6 +16,8 @@ from sqlalchemy import delete, select
 import paperwire.search.term_index as term_index_module
 from paperwire.ingest.files import ingest_files
 from paperwire.papers import Paper
+from paperwire.search.index_build import build_index
+from paperwire.search.index_files import IndexFolder
 from paperwire.search.term_index import FIELD_WEIGHTS, K1, B, TermIndex
 from paperwire.storage import Database
 from paperwire.storage.papers import (
@@ -35,6 +39,28 @@ QUERIES = [
     "large language models reasoning benchmark",
     "Lovelace",
 ]
+
+
+TermsOpener = Callable[[Database], TermIndex]
+
+
+@pytest.fixture(params=["memory", "generation"])
+def open_terms(request: pytest.FixtureRequest, tmp_path: Path) -> TermsOpener:
+    """Opens a refreshed index of what is stored: held in memory, or (generation) built
+    into index files first, so that every later change comes from the database on top of
+    the mapped generation."""
+
+    def opened(db: Database) -> TermIndex:
+        folder = None
+        if request.param == "generation":
+            folder = IndexFolder(tmp_path / "index")
+            assert build_index(db, folder, "no-vectors", 4) is not None
+        index = TermIndex(folder)
+        index.refresh(db)
+        assert (index.generation is not None) == (request.param == "generation")
+        return index
+
+    return opened
 
 
 def bm25_by_hand(corpus: list[tuple[int, Paper]], query: str) -> list[tuple[int, float]]:
@@ -82,25 +108,27 @@ def loaded(db: Database) -> Database:
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_ranking_agrees_with_bm25_by_hand(loaded: Database, query: str) -> None:
-    index = TermIndex()
-    index.refresh(loaded)
+def test_ranking_agrees_with_bm25_by_hand(
+    open_terms: TermsOpener, loaded: Database, query: str
+) -> None:
+    index = open_terms(loaded)
     expected = bm25_by_hand(_corpus(loaded), query)
     found = index.rank(query_hashes(query), 1_000)
     assert [key for key, _ in found] == [key for key, _ in expected]
     assert [score for _, score in found] == pytest.approx([s for _, s in expected], rel=1e-4)
 
 
-def test_k_limits_and_a_query_of_unknown_words_finds_nothing(loaded: Database) -> None:
-    index = TermIndex()
-    index.refresh(loaded)
+def test_k_limits_and_a_query_of_unknown_words_finds_nothing(
+    open_terms: TermsOpener, loaded: Database
+) -> None:
+    index = open_terms(loaded)
     assert len(index.rank(query_hashes("learning"), 3)) == 3
     assert index.rank(query_hashes("zzyzx qqqq"), 10) == []
     assert index.rank(query_hashes("learning"), 0) == []
     assert TermIndex().rank(query_hashes("learning"), 10) == []
 
 
-def test_filters_keep_only_the_allowed_papers(db: Database) -> None:
+def test_filters_keep_only_the_allowed_papers(open_terms: TermsOpener, db: Database) -> None:
     first = date(2024, 4, 1)
     stored = [
         make_paper(
@@ -111,17 +139,17 @@ def test_filters_keep_only_the_allowed_papers(db: Database) -> None:
         for i in range(10)
     ]
     upsert_papers(db, stored)
-    index = TermIndex()
-    index.refresh(db)
+    index = open_terms(db)
     where = PaperFilter(first + timedelta(days=2), first + timedelta(days=7), "quant-ph")
     found = {key for key, _ in index.rank(query_hashes("quantum annealing"), 50, where)}
     expected = {paper_key(db, stored[i].arxiv_id) for i in (3, 5, 7)}
     assert found == expected
 
 
-def test_papers_added_elsewhere_are_found_after_refresh(loaded: Database) -> None:
-    index = TermIndex()
-    index.refresh(loaded)
+def test_papers_added_elsewhere_are_found_after_refresh(
+    open_terms: TermsOpener, loaded: Database
+) -> None:
+    index = open_terms(loaded)
     before = len(index)
     added = make_paper(title="Spiking neuromorphic photonics", abstract="Photonic spikes.")
     upsert_papers(loaded, [added])  # another process's ingest
@@ -135,11 +163,10 @@ def test_papers_added_elsewhere_are_found_after_refresh(loaded: Database) -> Non
     ]
 
 
-def test_a_changed_text_replaces_the_old_terms(loaded: Database) -> None:
+def test_a_changed_text_replaces_the_old_terms(open_terms: TermsOpener, loaded: Database) -> None:
     paper = make_paper(title="Tensor sketching for kernels", abstract="Sketches of tensors.")
     upsert_papers(loaded, [paper])
-    index = TermIndex()
-    index.refresh(loaded)
+    index = open_terms(loaded)
     key = paper_key(loaded, paper.arxiv_id)
     upsert_papers(
         loaded,
@@ -155,9 +182,8 @@ def test_a_changed_text_replaces_the_old_terms(loaded: Database) -> None:
     assert len(index) == len(_corpus(loaded))
 
 
-def test_a_deleted_paper_leaves_the_index(loaded: Database) -> None:
-    index = TermIndex()
-    index.refresh(loaded)
+def test_a_deleted_paper_leaves_the_index(open_terms: TermsOpener, loaded: Database) -> None:
+    index = open_terms(loaded)
     key = index.rank(query_hashes("fraud detection"), 1)[0][0]
     with loaded.write() as connection:  # an operator removing a paper by hand
         connection.execute(delete(papers).where(papers.c.id == key))
@@ -168,11 +194,10 @@ def test_a_deleted_paper_leaves_the_index(loaded: Database) -> None:
 
 
 def test_many_small_refreshes_merge_into_the_same_ranking(
-    loaded: Database, monkeypatch: pytest.MonkeyPatch
+    open_terms: TermsOpener, loaded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(term_index_module, "MAX_SEGMENTS", 3)
-    index = TermIndex()
-    index.refresh(loaded)
+    index = open_terms(loaded)
     for i in range(8):
         upsert_papers(loaded, [make_paper(title=f"Learning to rank, round {i}")])
         index.refresh(loaded)
@@ -203,9 +228,10 @@ def test_rewritten_papers_leave_no_pile_of_dead_rows(
     assert revised == {paper_key(loaded, paper.arxiv_id) for paper in stored}
 
 
-def test_a_hidden_paper_leaves_the_index_and_comes_back_when_shown(loaded: Database) -> None:
-    index = TermIndex()
-    index.refresh(loaded)
+def test_a_hidden_paper_leaves_the_index_and_comes_back_when_shown(
+    open_terms: TermsOpener, loaded: Database
+) -> None:
+    index = open_terms(loaded)
     before = len(index)
     key = index.rank(query_hashes("fraud detection"), 1)[0][0]
     arxiv_id = _arxiv_id(loaded, key)
@@ -223,9 +249,10 @@ def test_a_hidden_paper_leaves_the_index_and_comes_back_when_shown(loaded: Datab
     assert key in {k for k, _ in index.rank(query_hashes("revised"), 5)}
 
 
-def test_a_removed_paper_leaves_the_index_with_no_other_write(loaded: Database) -> None:
-    index = TermIndex()
-    index.refresh(loaded)
+def test_a_removed_paper_leaves_the_index_with_no_other_write(
+    open_terms: TermsOpener, loaded: Database
+) -> None:
+    index = open_terms(loaded)
     before = len(index)
     key = index.rank(query_hashes("fraud detection"), 1)[0][0]
     remove_papers(loaded, [_arxiv_id(loaded, key)])

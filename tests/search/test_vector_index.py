@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 from factories import make_paper, store_random_embeddings
 from sqlalchemy import delete
 
+from paperwire.search import vector_base
 from paperwire.search.embedder import normalised
+from paperwire.search.index_build import build_index
+from paperwire.search.index_files import IndexFolder
 from paperwire.search.vector_index import VectorIndex
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
@@ -30,6 +35,31 @@ DIMS = 16
 FIRST_DAY = date(2024, 4, 1)
 
 
+IndexOpener = Callable[[Database], VectorIndex]
+
+
+@pytest.fixture(params=["memory", "generation"])
+def open_index(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> IndexOpener:
+    """Opens a refreshed index of what is stored: held in memory, or (generation) built
+    into index files first, with an HNSW graph walked even by filtered queries, so that
+    every later change comes from the overlay on top of the mapped generation."""
+
+    def opened(db: Database) -> VectorIndex:
+        folder = None
+        if request.param == "generation":
+            monkeypatch.setattr(vector_base, "EXACT_FILTERED_ROWS", 0)
+            folder = IndexFolder(tmp_path / "index")
+            assert build_index(db, folder, MODEL, DIMS, graph_rows=0) is not None
+        index = VectorIndex(MODEL, DIMS, folder)
+        index.refresh(db)
+        assert (index.generation is not None) == (request.param == "generation")
+        return index
+
+    return opened
+
+
 def _store(db: Database, count: int, seed: int) -> tuple[list[int], np.ndarray]:
     return store_random_embeddings(db, MODEL, DIMS, count, seed, FIRST_DAY)
 
@@ -39,10 +69,9 @@ def _brute_force(keys: list[int], vectors: np.ndarray, query: np.ndarray, k: int
     return [keys[i] for i in np.argsort(-scores, kind="stable")[:k]]
 
 
-def test_nearest_agrees_with_brute_force(db: Database) -> None:
+def test_nearest_agrees_with_brute_force(open_index: IndexOpener, db: Database) -> None:
     keys, vectors = _store(db, 300, seed=1)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     rng = np.random.default_rng(2)
     for _ in range(20):
         query = normalised(rng.normal(size=(1, DIMS)).astype(np.float32))[0]
@@ -50,10 +79,11 @@ def test_nearest_agrees_with_brute_force(db: Database) -> None:
         assert found == _brute_force(keys, vectors, query, 10)
 
 
-def test_filters_agree_with_brute_force_over_the_allowed_papers(db: Database) -> None:
+def test_filters_agree_with_brute_force_over_the_allowed_papers(
+    open_index: IndexOpener, db: Database
+) -> None:
     keys, vectors = _store(db, 120, seed=3)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     where = PaperFilter(first=FIRST_DAY + timedelta(days=2), last=FIRST_DAY + timedelta(days=5))
     allowed = [i for i in range(120) if 2 <= i % 10 <= 5 and i % 3 == 0]
     query = vectors[7]
@@ -62,20 +92,20 @@ def test_filters_agree_with_brute_force_over_the_allowed_papers(db: Database) ->
     assert [paper_id for paper_id, _ in found] == expected
 
 
-def test_papers_added_elsewhere_are_found_after_refresh(db: Database) -> None:
+def test_papers_added_elsewhere_are_found_after_refresh(
+    open_index: IndexOpener, db: Database
+) -> None:
     _store(db, 50, seed=4)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     keys, vectors = _store(db, 5, seed=5)  # another process's ingest
     index.refresh(db)
     assert len(index) == 55
     assert index.nearest(vectors[2], 1)[0][0] == keys[2]
 
 
-def test_a_changed_text_replaces_the_vector_in_place(db: Database) -> None:
+def test_a_changed_text_replaces_the_vector_in_place(open_index: IndexOpener, db: Database) -> None:
     keys, vectors = _store(db, 20, seed=6)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     sources = embedding_store.sources_to_embed(db, MODEL)[0]
     assert sources == []  # all up to date
     updated = make_paper(
@@ -91,10 +121,9 @@ def test_a_changed_text_replaces_the_vector_in_place(db: Database) -> None:
     assert index.nearest(new_vector[0], 1)[0][0] == keys[0]
 
 
-def test_a_deleted_paper_leaves_the_index(db: Database) -> None:
+def test_a_deleted_paper_leaves_the_index(open_index: IndexOpener, db: Database) -> None:
     keys, vectors = _store(db, 10, seed=7)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     with db.write() as connection:  # an operator removing a paper by hand
         connection.execute(delete(papers).where(papers.c.id == keys[3]))
     embedding_store.save_embeddings(db, MODEL, [], np.zeros((0, DIMS)))
@@ -110,10 +139,11 @@ def test_excluded_paper_and_empty_index() -> None:
 
 
 @pytest.mark.parametrize("k", [1, 5, 50])
-def test_nearest_never_returns_the_excluded_paper(db: Database, k: int) -> None:
+def test_nearest_never_returns_the_excluded_paper(
+    open_index: IndexOpener, db: Database, k: int
+) -> None:
     keys, vectors = _store(db, 30, seed=9)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     found = index.nearest(vectors[0], k, exclude=keys[0])
     assert keys[0] not in [paper_id for paper_id, _ in found]
     assert len(found) == min(k, 29)
@@ -129,11 +159,10 @@ def _arxiv_id(db: Database, key: int) -> str:
 
 
 def test_a_paper_filed_under_another_day_or_category_is_filtered_by_the_new_one(
-    db: Database,
+    open_index: IndexOpener, db: Database
 ) -> None:
     keys, vectors = _store(db, 30, seed=10)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     in_cl, new_day = PaperFilter(category="cs.CL"), FIRST_DAY + timedelta(days=40)
     on_new_day = PaperFilter(first=new_day, last=new_day)
     assert keys[1] not in [k for k, _ in index.nearest(vectors[1], 30, in_cl)]
@@ -153,10 +182,11 @@ def test_a_paper_filed_under_another_day_or_category_is_filtered_by_the_new_one(
     assert index.nearest(vectors[1], 1)[0][0] == keys[1]
 
 
-def test_a_hidden_paper_leaves_the_index_and_comes_back_when_shown(db: Database) -> None:
+def test_a_hidden_paper_leaves_the_index_and_comes_back_when_shown(
+    open_index: IndexOpener, db: Database
+) -> None:
     keys, vectors = _store(db, 12, seed=11)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     arxiv_id = _arxiv_id(db, keys[3])
     hide_papers(db, [arxiv_id], reason="spam")
     index.refresh(db)  # hiding alone moves the counter the index follows
@@ -173,10 +203,11 @@ def test_a_hidden_paper_leaves_the_index_and_comes_back_when_shown(db: Database)
     assert index.nearest(vectors[3], 1)[0][0] == keys[3]
 
 
-def test_a_removed_paper_leaves_the_index_with_no_other_write(db: Database) -> None:
+def test_a_removed_paper_leaves_the_index_with_no_other_write(
+    open_index: IndexOpener, db: Database
+) -> None:
     keys, vectors = _store(db, 12, seed=12)
-    index = VectorIndex(MODEL, DIMS)
-    index.refresh(db)
+    index = open_index(db)
     remove_papers(db, [_arxiv_id(db, keys[5])])
     index.refresh(db)
     assert len(index) == 11

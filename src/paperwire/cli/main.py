@@ -16,6 +16,7 @@ from paperwire.cli import (
     db_cmd,
     digest_cmd,
     embed_cmd,
+    index_cmd,
     ingest_cmd,
     papers_cmd,
     search_cmd,
@@ -64,6 +65,7 @@ ingest_cmd.ingest.add_command(arxiv_cmd.ingest_status)
 cli.add_command(config_cmd.config)
 cli.add_command(search_cmd.search)
 cli.add_command(embed_cmd.embed)
+cli.add_command(index_cmd.index)
 cli.add_command(digest_cmd.digest)
 cli.add_command(digest_cmd.subscribers)
 cli.add_command(users_cmd.users)

@@ -20,6 +20,7 @@ from paperwire.digest.send import DigestConfigError
 from paperwire.ingest.arxiv.jobs import start_scheduled_harvest
 from paperwire.search.embedder import EmbedderUnavailable
 from paperwire.search.engine import VectorSearchUnavailable, searcher_for
+from paperwire.search.index_build import prepare_index, start_scheduled_index_builds
 from paperwire.signing import SecretKeyError, secret_key
 from paperwire.startup import prepare_database
 from paperwire.web.app import create_app
@@ -48,10 +49,18 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
             secret_key(settings)  # an empty or short key would let anyone sign sessions
             for line in prepare_database(db, settings):
                 click.echo(line)
-            searcher_for(db, settings)  # fails now, not at the first search
+            searcher = searcher_for(db, settings)  # fails now, not at the first search
+            shared_index = not searcher.uses_database_vectors()
+            if shared_index:
+                embedder = searcher.embedder
+                built = prepare_index(db, settings, embedder.name, embedder.dims)
+                if built is not None:
+                    click.echo(built)
         except (VectorSearchUnavailable, EmbedderUnavailable, SecretKeyError) as error:
             raise click.ClickException(str(error)) from None
         stop_harvest = threading.Event()
+        if shared_index:
+            start_scheduled_index_builds(settings, stop_harvest, embedder.name)
         if start_scheduled_harvest(settings, stop_harvest) is not None:
             click.echo(
                 f"harvesting {', '.join(settings.harvest_categories)} after each announcement"
@@ -65,7 +74,9 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
             click.echo("refreshing GitHub stars as repositories fall due")
         if workers == 1:
             limit_blas_threads(settings)
-            _run(create_app(settings, db), settings, host, port)
+            app = create_app(settings, db)
+            app.state.searcher.open_shared_index()
+            _run(app, settings, host, port)
             return
     # Each worker imports the app factory and opens its own pool; this process supervises.
     with _shared_metrics_folder(settings):

@@ -25,6 +25,8 @@ from paperwire.search.hybrid import (
     mark_terms,
     score_fusion,
 )
+from paperwire.search.index_build import index_folder
+from paperwire.search.index_files import IndexFolder
 from paperwire.search.keyword import (
     InvalidQuery,
     SearchHit,
@@ -109,8 +111,10 @@ class Searcher:
         min_similarity: float = SEMANTIC_MIN_SIMILARITY,
         weights: tuple[float, float] = (KEYWORD_WEIGHT, SEMANTIC_WEIGHT),
         vector_search: VectorSearch = VectorSearch.AUTO,
+        index_folder: IndexFolder | None = None,
     ) -> None:
         self.db = db
+        self.index_folder = index_folder  # shared index generations; None: memory only
         self.embedding_model = embedding_model
         self.min_similarity = min_similarity
         self.weights = weights  # of the keyword and the semantic list in the fusion
@@ -142,7 +146,7 @@ class Searcher:
         embedder = self.embedder
         with self._lock:
             if self._index is None:
-                self._index = VectorIndex(embedder.name, embedder.dims)
+                self._index = VectorIndex(embedder.name, embedder.dims, self.index_folder)
         self._index.refresh(self.db)
         return self._index
 
@@ -150,9 +154,19 @@ class Searcher:
         """The in-memory keyword index, brought up to date with the database."""
         with self._lock:
             if self._terms is None:
-                self._terms = TermIndex()
+                self._terms = TermIndex(self.index_folder)
         self._terms.refresh(self.db)
         return self._terms
+
+    def open_shared_index(self) -> bool:
+        """Map the index generation on disk now, when there is one and this searcher uses
+        it, so that no request waits for it; whether it did."""
+        folder = self.index_folder
+        if folder is None or folder.current_name() is None or self.uses_database_vectors():
+            return False
+        self.index()
+        self.term_index()
+        return True
 
     def loaded_seqs(self) -> tuple[int | None, int | None]:
         """The write counters this process's vector and keyword indexes have loaded up to
@@ -363,7 +377,12 @@ def searcher_for(db: Database, settings: Settings) -> Searcher:
     """The Searcher the settings ask for; raises VectorSearchUnavailable at once when
     PAPERWIRE_VECTOR_SEARCH=pgvector and the database lacks pgvector."""
     wanted = VectorSearch(settings.vector_search)
-    searcher = Searcher(db, settings.embedding_model, vector_search=wanted)
+    searcher = Searcher(
+        db,
+        settings.embedding_model,
+        vector_search=wanted,
+        index_folder=index_folder(settings),
+    )
     if wanted is VectorSearch.PGVECTOR:
         searcher.uses_database_vectors()
     return searcher

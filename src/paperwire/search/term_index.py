@@ -6,23 +6,30 @@ for a long description at 137k papers; the same ranking over postings held in nu
 arrays costs about 5 ms, because the per-paper work is a few vector operations instead
 of a function call per matching row (docs/search.md, docs/performance.md).
 
-The postings live in segments, each sorted by term hash. A refresh (one indexed read when
-nothing changed) turns the terms written since into one more segment and marks the older
-rows of re-analyzed papers dead; past MAX_SEGMENTS the small segments are merged into
-one. When papers went away, or dead rows pile up, the index is rebuilt from what is
-stored.
+The postings live in segments, each sorted by term hash. The first is the current index
+generation's on disk (index_files.py), mapped read-only and shared by every process on the
+machine; without one, every paper is read from the database. A refresh (one indexed read
+when nothing changed) turns the terms written since into one more segment and marks the
+older rows of re-analyzed papers dead; past MAX_SEGMENTS the small segments are merged
+into one. When papers went away, or dead rows pile up, the index is rebuilt from the
+generation and what was stored since, with the generation's gone papers marked dead.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from paperwire.search.index_files import Generation, IndexFileError, IndexFolder, save_array
 from paperwire.search.memory import release_freed_memory
 from paperwire.search.row_filter import allowed_rows, with_category_rows
+from paperwire.search.row_table import RowTable, load_rows, save_rows
 from paperwire.storage import Database
 from paperwire.storage import paper_terms as term_store
 from paperwire.storage.paper_terms import StoredTerms
@@ -41,6 +48,9 @@ LOAD_CHUNK = 50_000
 READ_CHUNK = 5_000  # papers read from the database at a time
 MAX_SEGMENTS = 12
 MAX_DEAD = 0.25  # dead rows per live one that trigger a rebuild
+PREFIX = "terms"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +89,29 @@ class _Snapshot:
     norms: np.ndarray  # float32 BM25 length normalisation, one per row
     listing_days: np.ndarray  # int32 ordinals, 0 when unknown
     categories: dict[str, np.ndarray]  # category -> row numbers
-    rows_by_paper: dict[int, int]  # paper id -> its live row
+    rows_by_paper: dict[int, int]  # paper id -> its live row, for rows after the base's
     seq: int
+    live: int  # papers with a live row
+    base: RowTable | None = None  # the generation's rows (the first rows), if any
+    generation: str | None = None  # the name of the generation last looked at
 
-    @property
-    def live(self) -> int:
-        return len(self.rows_by_paper)
+    def rows_of(self, paper_ids: np.ndarray) -> np.ndarray:
+        """The live row of each of paper_ids, -1 for those not held."""
+        rows = np.full(len(paper_ids), -1, np.int64)
+        if self.base is not None:
+            rows = self.base.rows_of(paper_ids)
+            rows[rows >= 0] = np.where(self.alive[rows[rows >= 0]], rows[rows >= 0], -1)
+        if self.rows_by_paper:
+            later = self.rows_by_paper
+            for i, paper_id in enumerate(paper_ids.tolist()):
+                rows[i] = later.get(paper_id, rows[i])
+        return rows
 
 
-def _empty() -> _Snapshot:
+def _empty(generation: str | None = None) -> _Snapshot:
     return _Snapshot(
         (), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.float32),
-        np.zeros(0, np.float32), np.zeros(0, np.int32), {}, {}, 0,
+        np.zeros(0, np.float32), np.zeros(0, np.int32), {}, {}, 0, 0, None, generation,
     )  # fmt: skip
 
 
@@ -98,7 +119,9 @@ def _empty() -> _Snapshot:
 class TermIndex:
     """Every paper's terms, ranked against a query by BM25."""
 
+    folder: IndexFolder | None = None  # where generations are written; None: memory only
     _snapshot: _Snapshot = field(default_factory=_empty, init=False)
+    _pristine: _Snapshot = field(default_factory=_empty, init=False)  # the generation alone
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __len__(self) -> int:
@@ -109,24 +132,57 @@ class TermIndex:
         """The terms counter as of the last refresh."""
         return self._snapshot.seq
 
+    @property
+    def generation(self) -> str | None:
+        """The generation on disk this index ranks, if any."""
+        snapshot = self._snapshot
+        return None if snapshot.base is None else snapshot.generation
+
     def refresh(self, db: Database) -> None:
-        """Load what was written since the last refresh; one indexed read when nothing was."""
-        if term_store.terms_seq(db) == self._snapshot.seq:
+        """Load what was written since the last refresh, and switch to a newer generation
+        when one was built; one indexed read (and one small file read) when nothing was."""
+        if not self._generation_moved() and term_store.terms_seq(db) == self._snapshot.seq:
             return
         with self._lock:
+            current, moved = self._snapshot, self._generation_moved()
+            if moved:
+                self._pristine = current = self._opened()
             seq = term_store.terms_seq(db)
-            current = self._snapshot
-            if seq == current.seq:
-                return
-            updated = _with_terms(current, self._read(db, current.seq), seq)
-            dead = len(updated.paper_ids) - updated.live
-            listed = term_store.count_listed_terms(db)
-            if updated.live != listed or dead > updated.live * MAX_DEAD:
-                # Papers went away or were hidden (or their terms did), or rewritten papers
-                # left too many dead rows behind: start again from everything stored.
-                updated = _with_terms(_empty(), self._read(db, 0), seq)
+            updated = current
+            if seq != current.seq:
+                updated = _with_terms(current, self._read(db, current.seq), seq)
+            if (moved or seq != self._snapshot.seq) and (
+                updated.live != term_store.count_listed_terms(db)
+                or _dead_after_base(updated) > updated.live * MAX_DEAD
+            ):
+                # Papers went away or were hidden (or their terms did), or papers rewritten
+                # since the generation left too many dead rows behind: start again from the
+                # generation (its own dead rows go with the next one built).
+                updated = self._rebuilt(db, seq)
             self._snapshot = updated
         release_freed_memory()
+
+    def _generation_moved(self) -> bool:
+        return self.folder is not None and self.folder.current_name() != self._snapshot.generation
+
+    def _opened(self) -> _Snapshot:
+        assert self.folder is not None
+        name = self.folder.current_name()
+        generation = self.folder.current()
+        if generation is not None:
+            try:
+                return _from_generation(generation)
+            except (IndexFileError, OSError, KeyError, ValueError) as error:
+                log.warning("index generation %s: %s; ranking without it", name, error)
+        return _empty(name)
+
+    def _rebuilt(self, db: Database, seq: int) -> _Snapshot:
+        """The generation with its gone papers marked dead, and what was stored since."""
+        start = self._pristine
+        if start.base is not None:
+            listed = np.isin(start.paper_ids, term_store.listed_term_ids(db))
+            start = replace(start, alive=listed, live=int(np.count_nonzero(listed)))
+        return _with_terms(start, self._read(db, start.seq), seq)
 
     @staticmethod
     def _read(db: Database, after_seq: int) -> Iterator[StoredTerms]:
@@ -161,6 +217,13 @@ class TermIndex:
         top = matched[np.argpartition(-scores[matched], take - 1)[:take]]
         top = top[np.lexsort((snapshot.paper_ids[top], -scores[top]))]
         return [(int(snapshot.paper_ids[i]), float(scores[i])) for i in top]
+
+
+def _dead_after_base(snapshot: _Snapshot) -> int:
+    """Dead rows that a rebuild on the same generation would drop."""
+    first = len(snapshot.base) if snapshot.base is not None else 0
+    later = len(snapshot.paper_ids) - first
+    return later - int(np.count_nonzero(snapshot.alive[first:]))
 
 
 def _bm25(snapshot: _Snapshot, terms: np.ndarray) -> np.ndarray:
@@ -249,11 +312,13 @@ def _with_segment(current: _Snapshot, parts: list[_Decoded]) -> _Snapshot:
     in_chunk = np.repeat(np.arange(papers), sizes)
     lengths = np.bincount(in_chunk, weights=counts, minlength=papers).astype(np.float32)
     alive = np.concatenate([current.alive, np.ones(papers, bool)])
+    old = current.rows_of(paper_ids)
+    alive[old[old >= 0]] = False
     by_paper = dict(current.rows_by_paper)
     for row, paper_id in enumerate(paper_ids.tolist(), start=first_row):
-        old = by_paper.get(paper_id)
-        if old is not None:
-            alive[old] = False
+        old_row = by_paper.get(paper_id)
+        if old_row is not None:  # the same paper twice in these parts
+            alive[old_row] = False
         by_paper[paper_id] = row
     hashes = np.concatenate([part.hashes for part in parts])
     segment = _segment(hashes, (in_chunk + first_row).astype(np.int32), counts, papers)
@@ -268,6 +333,7 @@ def _with_segment(current: _Snapshot, parts: list[_Decoded]) -> _Snapshot:
         categories=with_category_rows(current.categories, categories, first_row),
         rows_by_paper=by_paper,
         seq=max(current.seq, *[part.seq for part in parts]),
+        live=int(np.count_nonzero(alive)),
     )
 
 
@@ -289,3 +355,56 @@ def _merged(segments: list[_Segment], alive: np.ndarray) -> _Segment:
     keep = alive[rows]
     papers = sum(segment.papers for segment in segments)
     return _segment(hashes[keep], rows[keep], counts[keep], papers)
+
+
+def save_term_base(folder: Path, index: TermIndex) -> dict[str, Any]:
+    """Write the live rows of a (memory-only, refreshed) index as the terms part of a
+    generation being built; what meta.json must hold of it."""
+    snapshot = index._snapshot
+    keep = np.flatnonzero(snapshot.alive)
+    renumber = np.full(len(snapshot.alive), -1, np.int64)
+    renumber[keep] = np.arange(len(keep))
+    segment = _merged(list(snapshot.segments), snapshot.alive)
+    by_category = {
+        name: renumber[rows[snapshot.alive[rows]]] for name, rows in snapshot.categories.items()
+    }
+    meta = save_rows(
+        folder, PREFIX, snapshot.paper_ids[keep], snapshot.listing_days[keep], by_category
+    )
+    save_array(folder, f"{PREFIX}_hashes", segment.terms)
+    save_array(folder, f"{PREFIX}_starts", segment.starts)
+    save_array(folder, f"{PREFIX}_rows", renumber[segment.rows].astype(np.int32))
+    save_array(folder, f"{PREFIX}_counts", segment.counts)
+    save_array(folder, f"{PREFIX}_lengths", snapshot.lengths[keep])
+    return meta | {"terms_seq": snapshot.seq}
+
+
+def _from_generation(generation: Generation) -> _Snapshot:
+    """The terms part of a generation as a snapshot whose arrays are mapped read-only."""
+    if "terms_seq" not in generation.meta:
+        return _empty(generation.name)
+    table = load_rows(generation, PREFIX)
+    papers = len(table)
+    segment = _Segment(
+        terms=generation.array(f"{PREFIX}_hashes"),
+        starts=generation.array(f"{PREFIX}_starts"),
+        rows=generation.array(f"{PREFIX}_rows"),
+        counts=generation.array(f"{PREFIX}_counts"),
+        papers=max(papers, LOAD_CHUNK),  # never merged into smaller segments (copied)
+    )
+    lengths = generation.array(f"{PREFIX}_lengths")
+    snapshot = _Snapshot(
+        segments=(segment,),
+        paper_ids=table.paper_ids,
+        alive=np.ones(papers, bool),
+        lengths=lengths,
+        norms=np.zeros(papers, np.float32),
+        listing_days=table.listing_days,
+        categories=dict(table.categories),
+        rows_by_paper={},
+        seq=int(generation.meta["terms_seq"]),
+        live=papers,
+        base=table,
+        generation=generation.name,
+    )
+    return _with_terms(snapshot, (), snapshot.seq)

@@ -1,31 +1,40 @@
-"""Exact nearest-neighbour search over all paper embeddings, kept in step with the database.
+"""Nearest-neighbour search over all paper embeddings, kept in step with the database.
 
-Each process holds the vectors as one float32 matrix; a query is one matrix-vector product
-(about 4 ms at 100k papers of 256 dimensions on one core), exact by construction. Before
-each query the index reads the embeddings counter (one indexed row) and, when it moved,
-loads only the embeddings written since, so papers added by an ingest in another process
-are searchable at once. See docs/search.md for why exact search was chosen.
+The bulk of the vectors comes from the current index generation on disk (vector_base.py:
+mapped float32 rows and an HNSW graph, shared by every process on the machine); the
+embeddings written after it was built form an overlay held in this process as one float32
+matrix and scanned exactly (one matrix-vector product). Before each query the index reads
+the embeddings counter (one indexed row) and, when it moved, loads only the embeddings
+written since, so papers added by an ingest in another process are searchable at once; a
+paper re-embedded or gone since the generation was built is masked out of it. Without a
+generation (a fresh database, a command-line search) the overlay holds every vector, which
+is exact search as before. See docs/search.md.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from paperwire.search.index_files import IndexFileError, IndexFolder
 from paperwire.search.memory import release_freed_memory
 from paperwire.search.row_filter import allowed_rows, with_category_rows
+from paperwire.search.vector_base import VectorBase, open_vector_base
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
 from paperwire.storage.embeddings import StoredVectors
 from paperwire.storage.search import PaperFilter
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
-    """An immutable state of the index: queries read one while a refresh builds the next."""
+    """The overlay: vectors written after the generation (all of them without one)."""
 
     paper_ids: np.ndarray  # int64, one per row
     vectors: np.ndarray  # float32 (rows, dims)
@@ -36,11 +45,45 @@ class _Snapshot:
     seq: int
 
 
-def _empty(dims: int) -> _Snapshot:
+def _empty(dims: int, seq: int = 0) -> _Snapshot:
     return _Snapshot(
         np.zeros(0, np.int64), np.zeros((0, dims), np.float32), np.zeros(0, np.int32),
-        {}, (), {}, 0,
+        {}, (), {}, seq,
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """An immutable state of the index: queries read one while a refresh builds the next."""
+
+    generation: str | None  # the name of the generation last looked at (None: none yet)
+    base: VectorBase | None  # its vectors, when it has them for this model
+    unlisted: np.ndarray  # bool per base row: the paper was hidden or deleted since
+    usable: np.ndarray  # bool per base row: neither unlisted nor held anew by the overlay
+    usable_count: int
+    overlay: _Snapshot
+
+    @property
+    def live(self) -> int:
+        return self.usable_count + len(self.overlay.paper_ids)
+
+
+def _state(generation: str | None, base: VectorBase | None, dims: int) -> _State:
+    rows = len(base) if base is not None else 0
+    unlisted = np.zeros(rows, bool)
+    overlay = _empty(dims, base.seq if base is not None else 0)
+    return _State(generation, base, unlisted, ~unlisted, rows, overlay)
+
+
+def _with_overlay(state: _State, overlay: _Snapshot, unlisted: np.ndarray | None = None) -> _State:
+    """state with a new overlay: base rows of papers the overlay holds are masked out."""
+    unlisted = state.unlisted if unlisted is None else unlisted
+    usable = ~unlisted
+    if state.base is not None and len(overlay.paper_ids):
+        rows = state.base.rows.rows_of(overlay.paper_ids)
+        usable[rows[rows >= 0]] = False
+    count = int(np.count_nonzero(usable))
+    return replace(state, unlisted=unlisted, usable=usable, usable_count=count, overlay=overlay)
 
 
 @dataclass
@@ -49,53 +92,118 @@ class VectorIndex:
 
     model: str
     dims: int
-    _snapshot: _Snapshot = field(init=False)
+    folder: IndexFolder | None = None  # where generations are written; None: memory only
+    _state: _State = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
-        self._snapshot = _empty(self.dims)
+        self._state = _state(None, None, self.dims)
 
     def __len__(self) -> int:
-        return len(self._snapshot.paper_ids)
+        return self._state.live
 
     @property
     def seq(self) -> int:
         """The embeddings counter this index has loaded up to."""
-        return self._snapshot.seq
+        return self._state.overlay.seq
+
+    @property
+    def generation(self) -> str | None:
+        """The generation on disk this index searches, if any."""
+        base = self._state.base
+        return None if base is None else base.name
 
     def refresh(self, db: Database) -> None:
-        """Load what was written since the last refresh; one indexed read when nothing was."""
-        if embedding_store.embeddings_seq(db) == self._snapshot.seq:
+        """Load what was written since the last refresh, and switch to a newer generation
+        when one was built; one indexed read (and one small file read) when nothing was."""
+        if not self._generation_moved() and (
+            embedding_store.embeddings_seq(db) == self._state.overlay.seq
+        ):
             return
         with self._lock:
+            state, moved = self._state, self._generation_moved()
+            if moved:
+                state = self._opened()
             seq = embedding_store.embeddings_seq(db)
-            current = self._snapshot
-            if seq == current.seq:
-                return
-            updated = _with_rows(current, self._read(db, current.seq), seq)
-            if len(updated.paper_ids) != embedding_store.count_listed_embeddings(db, self.model):
+            if seq != state.overlay.seq:
+                overlay = _with_rows(state.overlay, self._read(db, state.overlay.seq), seq)
+                state = _with_overlay(state, overlay)
+            if (moved or seq != self._state.overlay.seq) and (
+                state.live != embedding_store.count_listed_embeddings(db, self.model)
+            ):
                 # Rows went away (a paper deleted or hidden, another model's vector stored
-                # in its place): start again from everything stored.
-                updated = _with_rows(_empty(self.dims), self._read(db, 0), seq)
-            self._snapshot = updated
+                # in its place): read the overlay anew and mask the base's gone papers.
+                state = self._rebuilt(db, state, seq)
+            self._state = state
         release_freed_memory()
+
+    def in_memory(self) -> StoredVectors:
+        """The rows this index holds in memory (every vector when it has no generation):
+        what a build writes out."""
+        overlay = self._state.overlay
+        return StoredVectors(
+            overlay.paper_ids,
+            overlay.vectors,
+            overlay.listing_days,
+            list(overlay.row_categories),
+            overlay.seq,
+        )
+
+    def _generation_moved(self) -> bool:
+        return self.folder is not None and self.folder.current_name() != self._state.generation
+
+    def _opened(self) -> _State:
+        """An empty state on the current generation (the overlay still to read)."""
+        assert self.folder is not None
+        name = self.folder.current_name()
+        base = None
+        generation = self.folder.current()
+        if generation is not None:
+            try:
+                base = open_vector_base(generation, self.model, self.dims)
+            except (IndexFileError, OSError, RuntimeError, ValueError) as error:
+                log.warning("index generation %s: %s; searching without it", name, error)
+        return _state(name, base, self.dims)
+
+    def _rebuilt(self, db: Database, state: _State, seq: int) -> _State:
+        """state with its overlay read anew and the base's unlisted papers masked out."""
+        fresh = _state(state.generation, state.base, self.dims)
+        overlay = _with_rows(fresh.overlay, self._read(db, fresh.overlay.seq), seq)
+        unlisted = fresh.unlisted
+        if state.base is not None:
+            listed = embedding_store.listed_embedding_ids(db, self.model)
+            unlisted = ~np.isin(state.base.rows.paper_ids, listed)
+        return _with_overlay(fresh, overlay, unlisted)
 
     def _read(self, db: Database, after_seq: int) -> list[StoredVectors]:
         return list(embedding_store.vectors_since(db, self.model, self.dims, after_seq))
 
     def vector_of(self, paper_id: int) -> np.ndarray | None:
-        snapshot = self._snapshot
-        row = snapshot.rows_by_paper.get(paper_id)
-        return None if row is None else snapshot.vectors[row]
+        _, vectors = self.vectors_of([paper_id])
+        return vectors[0] if len(vectors) else None
 
     def vectors_of(self, paper_ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
         """The vectors of those of paper_ids the index holds, in their order, and which."""
-        snapshot = self._snapshot
-        found = [
-            (key, row) for key in paper_ids if (row := snapshot.rows_by_paper.get(key)) is not None
-        ]
-        rows = np.array([row for _, row in found], dtype=np.int64)
-        return [key for key, _ in found], snapshot.vectors[rows]
+        state = self._state
+        overlay, base = state.overlay, state.base
+        base_rows = (
+            base.rows.rows_of(np.asarray(paper_ids, np.int64))
+            if base is not None
+            else np.full(len(paper_ids), -1)
+        )
+        found: list[int] = []
+        vectors: list[np.ndarray] = []
+        for key, base_row in zip(paper_ids, base_rows.tolist(), strict=True):
+            row = overlay.rows_by_paper.get(key)
+            if row is not None:
+                found.append(key)
+                vectors.append(overlay.vectors[row])
+            elif base is not None and base_row >= 0 and state.usable[base_row]:
+                found.append(key)
+                vectors.append(np.asarray(base.vectors[base_row]))
+        if not vectors:
+            return [], np.zeros((0, self.dims), np.float32)
+        return found, np.stack(vectors)
 
     def nearest(
         self,
@@ -105,19 +213,50 @@ class VectorIndex:
         exclude: int | None = None,
     ) -> list[tuple[int, float]]:
         """The k papers most similar to query (a unit vector), best first, as (id, cosine)."""
-        snapshot = self._snapshot
-        if k <= 0 or not len(snapshot.paper_ids):
+        state = self._state
+        if k <= 0 or not state.live:
             return []
-        scores = snapshot.vectors @ query.astype(np.float32, copy=False)
-        allowed = allowed_rows(snapshot.listing_days, snapshot.categories, where)
-        if allowed is not None:
-            scores = np.where(allowed, scores, -np.inf)
-        if exclude is not None and exclude in snapshot.rows_by_paper:
-            scores[snapshot.rows_by_paper[exclude]] = -np.inf
-        take = min(k, len(scores))
-        top = np.argpartition(-scores, take - 1)[:take]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(snapshot.paper_ids[i]), float(scores[i])) for i in top if scores[i] > -np.inf]
+        query = query.astype(np.float32, copy=False)
+        found = _overlay_nearest(state.overlay, query, k, where, exclude)
+        if state.base is not None and state.usable_count:
+            found += _base_nearest(state, query, k, where, exclude)
+            found.sort(key=lambda hit: -hit[1])
+        return found[:k]
+
+
+def _overlay_nearest(
+    snapshot: _Snapshot, query: np.ndarray, k: int, where: PaperFilter | None, exclude: int | None
+) -> list[tuple[int, float]]:
+    if not len(snapshot.paper_ids):
+        return []
+    scores = snapshot.vectors @ query
+    allowed = allowed_rows(snapshot.listing_days, snapshot.categories, where)
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+    if exclude is not None and exclude in snapshot.rows_by_paper:
+        scores[snapshot.rows_by_paper[exclude]] = -np.inf
+    take = min(k, len(scores))
+    top = np.argpartition(-scores, take - 1)[:take]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(int(snapshot.paper_ids[i]), float(scores[i])) for i in top if scores[i] > -np.inf]
+
+
+def _base_nearest(
+    state: _State, query: np.ndarray, k: int, where: PaperFilter | None, exclude: int | None
+) -> list[tuple[int, float]]:
+    base = state.base
+    assert base is not None
+    usable, count = state.usable, state.usable_count
+    allowed = allowed_rows(base.rows.listing_days, base.rows.categories, where)
+    excluded = base.rows.row_of(exclude) if exclude is not None else None
+    if allowed is not None or excluded is not None:
+        usable = usable & allowed if allowed is not None else usable.copy()
+        if excluded is not None:
+            usable[excluded] = False
+        count = int(np.count_nonzero(usable))
+    rows, scores = base.nearest_rows(query, k, usable, count)
+    paper_ids = base.rows.paper_ids[rows]
+    return list(zip(paper_ids.tolist(), scores.astype(float).tolist(), strict=True))
 
 
 def _with_rows(current: _Snapshot, chunks: list[StoredVectors], seq: int) -> _Snapshot:

@@ -12,7 +12,12 @@ from sqlalchemy import Connection, Executable, Select, func, select, update
 
 from paperwire.storage.counters import advance_counter, dialect_insert
 from paperwire.storage.database import Database
-from paperwire.storage.index_rows import count_listed_rows, rows_since
+from paperwire.storage.index_rows import (
+    count_listed_rows,
+    count_rows_since,
+    listed_row_ids,
+    rows_since,
+)
 from paperwire.storage.pgvector import has_vector_column, store_database_vectors
 from paperwire.storage.schema import change_counters, paper_embeddings, papers
 
@@ -156,6 +161,18 @@ def count_listed_embeddings(db: Database, model: str) -> int:
     """How many papers readers may see have an embedding of model: what a vector index
     holds once current."""
     return count_listed_rows(db, paper_embeddings, paper_embeddings.c.model == model)
+
+
+def count_embeddings_since(db: Database, model: str, after_seq: int) -> int:
+    """Embeddings of model written after after_seq."""
+    return count_rows_since(
+        db, paper_embeddings, paper_embeddings.c.model == model, after_seq=after_seq
+    )
+
+
+def listed_embedding_ids(db: Database, model: str) -> np.ndarray:
+    """The ids of the papers readers may see that have an embedding of model, ascending."""
+    return listed_row_ids(db, paper_embeddings, paper_embeddings.c.model == model)
 
 
 def vectors_since(

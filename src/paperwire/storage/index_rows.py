@@ -63,6 +63,35 @@ def count_listed_rows(db: Database, table: Table, *conditions: ColumnElement[boo
         return int(connection.scalar(every) or 0) - int(connection.scalar(hidden) or 0)
 
 
+def count_rows_since(
+    db: Database, table: Table, *conditions: ColumnElement[bool], after_seq: int
+) -> int:
+    """How many rows of table meeting conditions were written after after_seq (hidden
+    papers' included): how far an index built at after_seq is behind."""
+    query = select(func.count()).select_from(table).where(table.c.seq > after_seq, *conditions)
+    with db.engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def listed_row_ids(db: Database, table: Table, *conditions: ColumnElement[bool]) -> np.ndarray:
+    """The paper ids (int64, ascending) of the rows of table meeting conditions that
+    rows_since would load from the start: what an index on disk checks its papers against
+    when some went away."""
+    query = (
+        select(table.c.paper_id)
+        .join(papers, papers.c.id == table.c.paper_id)
+        .where(papers.c.hidden_at.is_(None), *conditions)
+        .order_by(table.c.paper_id)
+    )
+    with db.engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).execute(query)
+        parts = [
+            np.fromiter((row[0] for row in rows), np.int64, count=len(rows))
+            for rows in result.partitions(100_000)
+        ]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def _filing(rows: Sequence[Any]) -> Filing:
     return Filing(
         paper_ids=np.fromiter((row[0] for row in rows), np.int64, count=len(rows)),

@@ -64,7 +64,14 @@ def _file_lock(db: Database, name: str) -> Iterator[bool]:
     if not database or database == ":memory:":
         yield True  # a database only this process can open
         return
-    path = Path(f"{database}.{name}.lock")
+    with file_lock(Path(f"{database}.{name}.lock")) as held:
+        yield held
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[bool]:
+    """Try to take an exclusive lock on a file (made if missing) without waiting: yields
+    whether this process holds it; the kernel releases it if the process dies."""
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

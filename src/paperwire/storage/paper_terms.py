@@ -11,7 +11,12 @@ from sqlalchemy import Connection, func, select, update
 
 from paperwire.storage.counters import advance_counter, dialect_insert
 from paperwire.storage.database import Database
-from paperwire.storage.index_rows import count_listed_rows, rows_since
+from paperwire.storage.index_rows import (
+    count_listed_rows,
+    count_rows_since,
+    listed_row_ids,
+    rows_since,
+)
 from paperwire.storage.schema import change_counters, paper_terms, papers
 from paperwire.terms import ANALYZER, encode_paper
 
@@ -96,6 +101,17 @@ def count_listed_terms(db: Database) -> int:
     """How many papers readers may see have terms made by the current analyzer: what a
     keyword index holds once current."""
     return count_listed_rows(db, paper_terms, paper_terms.c.analyzer == ANALYZER)
+
+
+def count_terms_since(db: Database, after_seq: int) -> int:
+    """Papers whose current terms were written after after_seq."""
+    condition = paper_terms.c.analyzer == ANALYZER
+    return count_rows_since(db, paper_terms, condition, after_seq=after_seq)
+
+
+def listed_term_ids(db: Database) -> np.ndarray:
+    """The ids of the papers readers may see that have current terms, ascending."""
+    return listed_row_ids(db, paper_terms, paper_terms.c.analyzer == ANALYZER)
 
 
 def count_missing_pairs(db: Database) -> int:

@@ -18,7 +18,9 @@ def app_from_environment() -> FastAPI:
     limit_blas_threads(settings)
     database = Database.open(settings.effective_database_url())
     database.require_current_schema()
-    return create_app(settings, database)
+    app = create_app(settings, database)
+    app.state.searcher.open_shared_index()  # before the first request, not during it
+    return app
 
 
 def limit_blas_threads(settings: Settings) -> None:
