@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from factories import TEST_DATA, make_paper
 from sqlalchemy import delete, select
@@ -265,3 +266,18 @@ def _arxiv_id(db: Database, key: int) -> str:
     query = select(papers.c.arxiv_id).where(papers.c.id == key)
     with db.engine.connect() as connection:
         return str(connection.scalar(query))
+
+
+@pytest.mark.parametrize("size", [0, 5, 1_000, 300_000])
+@pytest.mark.parametrize("k", [1, 10, 100])
+def test_the_best_rows_are_those_a_full_sort_finds(
+    size: int, k: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(term_index_module, "SAMPLE_ROWS", 1_000)  # a sample from 2,000 rows
+    rng = np.random.default_rng(size + k)
+    scores = rng.random(size).astype(np.float32)
+    scores[rng.random(size) < 0.7] = 0  # most rows hold none of the words
+    scores[: size // 10] = np.round(scores[: size // 10], 1)  # and some tie
+    expected = sorted(scores[scores > 0].tolist(), reverse=True)[:k]
+    found = term_index_module.top_rows(scores, k)
+    assert sorted(scores[found].tolist(), reverse=True) == expected

@@ -27,7 +27,7 @@ from paperwire.config import Settings
 from paperwire.search.index_files import INDEX_FOLDER, IndexFolder
 from paperwire.search.memory import release_freed_memory
 from paperwire.search.term_index import TermIndex, save_term_base
-from paperwire.search.vector_base import MIN_GRAPH_ROWS, save_vector_base
+from paperwire.search.vector_base import BUILD_THREADS, MIN_GRAPH_ROWS, save_vector_base
 from paperwire.search.vector_index import VectorIndex
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
@@ -108,7 +108,7 @@ def build_index(
     model: str,
     dims: int,
     *,
-    threads: int = 0,
+    threads: int = BUILD_THREADS,
     graph_rows: int = MIN_GRAPH_ROWS,
 ) -> BuildReport | None:
     """Write a new generation of every listed paper and make it current (with an HNSW graph

@@ -48,6 +48,9 @@ LOAD_CHUNK = 50_000
 READ_CHUNK = 5_000  # papers read from the database at a time
 MAX_SEGMENTS = 12
 MAX_DEAD = 0.25  # dead rows per live one that trigger a rebuild
+# The k best of many scores are looked for first among a sample of this many rows, whose
+# k-th best is a floor for the k-th best of all (top_rows).
+SAMPLE_ROWS = 65_536
 PREFIX = "terms"
 
 log = logging.getLogger(__name__)
@@ -204,19 +207,45 @@ class TermIndex:
         snapshot = self._snapshot
         if k <= 0 or not snapshot.live:
             return []
+        allowed = allowed_rows(snapshot.listing_days, snapshot.categories, where)
         scores = _bm25(snapshot, terms)
         for group in groups:
             _add_group_bm25(snapshot, scores, group)
-        allowed = allowed_rows(snapshot.listing_days, snapshot.categories, where)
         if allowed is not None:
             scores[~allowed] = 0
-        matched = np.flatnonzero(scores)
-        take = min(k, len(matched))
-        if not take:
-            return []
-        top = matched[np.argpartition(-scores[matched], take - 1)[:take]]
+        top = top_rows(scores, k)
         top = top[np.lexsort((snapshot.paper_ids[top], -scores[top]))]
         return [(int(snapshot.paper_ids[i]), float(scores[i])) for i in top]
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the (up to) k highest positive scores, in no order.
+
+    Only rows at or above a floor are sorted: the k-th best score of an evenly spread
+    sample of rows is no higher than the k-th best of all. At 1M papers a long query
+    matches most of them, and selecting among every match took 12 ms of a 25 ms ranking."""
+    step = max(1, len(scores) // SAMPLE_ROWS)
+    floor = np.float32(0)
+    if step > 1:
+        sample = scores[::step]
+        if len(sample) > k:
+            floor = max(floor, np.partition(sample, len(sample) - k)[len(sample) - k])
+    chosen = np.flatnonzero(scores >= floor) if floor > 0 else np.flatnonzero(scores)
+    take = min(k, len(chosen))
+    if not take:
+        return chosen
+    return chosen[np.argpartition(-scores[chosen], take - 1)[:take]]
+
+
+def _idf(papers: int, matches: int) -> np.float32:
+    return np.float32(np.log(1 + (papers - matches + 0.5) / (matches + 0.5)))
+
+
+def _gain(snapshot: _Snapshot, idf: np.float32, rows: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """BM25 of one term for each of rows, given its field-weighted count in each."""
+    tf = counts.astype(np.float32)
+    gain: np.ndarray = idf * tf * np.float32(K1 + 1) / (tf + snapshot.norms[rows])
+    return gain
 
 
 def _dead_after_base(snapshot: _Snapshot) -> int:
@@ -229,7 +258,7 @@ def _dead_after_base(snapshot: _Snapshot) -> int:
 def _bm25(snapshot: _Snapshot, terms: np.ndarray) -> np.ndarray:
     """Each row's BM25 for the query terms; 0 for rows that hold none of them or are dead."""
     scores = np.zeros(len(snapshot.paper_ids), np.float32)
-    papers, norms = snapshot.live, snapshot.norms
+    papers = snapshot.live
     terms = np.unique(np.asarray(terms, HASH_DTYPE))
     by_segment = [segment.postings(terms) for segment in snapshot.segments]
     for found in zip(*by_segment, strict=True):
@@ -238,11 +267,11 @@ def _bm25(snapshot: _Snapshot, terms: np.ndarray) -> np.ndarray:
             continue
         # Dead rows still count in the number of matches until segments merge: a handful
         # of re-analyzed papers barely moves it.
-        idf = np.float32(np.log(1 + (papers - matches + 0.5) / (matches + 0.5)))
+        idf = _idf(papers, matches)
         for rows, counts in found:
-            tf = counts.astype(np.float32)
-            scores[rows] += idf * tf * np.float32(K1 + 1) / (tf + norms[rows])
-    scores[~snapshot.alive] = 0
+            scores[rows] += _gain(snapshot, idf, rows, counts)
+    if snapshot.live < len(snapshot.alive):
+        scores[~snapshot.alive] = 0
     return scores
 
 

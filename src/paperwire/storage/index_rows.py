@@ -53,11 +53,14 @@ def count_listed_rows(db: Database, table: Table, *conditions: ColumnElement[boo
     """How many rows of table meeting conditions rows_since would load from the start."""
     every = select(func.count()).select_from(table).where(*conditions)
     # Counted apart from the rest: joining every row to its paper would cost a read of
-    # each paper, where hidden papers are few and found by ix_papers_hidden_at.
+    # each paper, where hidden papers are few and found by ix_papers_hidden_at. (Written
+    # as IN, not a join: SQLite then starts from the hidden papers; with a join it walked
+    # every row of the condition's index instead, 650 ms at 1M papers against 0.1 ms.)
+    hidden_ids = select(papers.c.id).where(papers.c.hidden_at.is_not(None))
     hidden = (
         select(func.count())
-        .select_from(table.join(papers, papers.c.id == table.c.paper_id))
-        .where(papers.c.hidden_at.is_not(None), *conditions)
+        .select_from(table)
+        .where(table.c.paper_id.in_(hidden_ids.scalar_subquery()), *conditions)
     )
     with db.engine.connect() as connection:
         return int(connection.scalar(every) or 0) - int(connection.scalar(hidden) or 0)

@@ -232,9 +232,12 @@ submissions = Table(
 # Full-text search structures made by migration 0003 with dialect-specific SQL (an FTS5
 # table and its triggers on SQLite, a generated tsvector column and GIN index on
 # PostgreSQL), and pgvector's `embedding` column on paper_embeddings made by migration 0009
-# where the extension exists (storage/pgvector.py). They are not declared above; schema
-# comparisons skip them by name.
+# where the extension exists (storage/pgvector.py), and the SQLite-only indexes of migration
+# 0017 that count embeddings and terms. They are not declared above; schema comparisons
+# skip them by name.
 SEARCH_OBJECT_PREFIXES = (
+    "ix_paper_embeddings_model",
+    "ix_paper_terms_analyzer",
     "papers_fts",
     "search_vector",
     "ix_papers_search_vector",
