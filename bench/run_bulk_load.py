@@ -5,6 +5,7 @@ other (`ingest file --no-embed`, then `embed`) against embedding beside storing 
 Run from the repository root:
 
     .venv/bin/python bench/run_bulk_load.py [--papers 136936] [--out bench/results/bulk_load.json]
+        [--ways sequential,pipeline] [--keep DIR]
 
 The input is the two shared AI listing files as one JSON Lines file. Past their 136,936
 papers (--papers 1000000), the same real papers are repeated with new arXiv ids (numbers
@@ -31,6 +32,7 @@ from typing import Any
 
 from benchlib import RESULTS_DIR, SHARED_DATA, machine_info, write_json
 
+from paperwire.config import SQLITE_FILE_NAME
 from paperwire.ingest.files import ingest_files
 from paperwire.ingest.pipeline import ingest_and_embed
 from paperwire.search.embedder import load_embedder
@@ -54,6 +56,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="comma-separated: sequential (store, then embed), pipeline (side by side)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "bulk_load.json")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a data folder (PAPERWIRE_DATA_DIR) to load into and keep, for bench/run_scale.py;"
+        " the last of --ways loads there",
+    )
     return parser.parse_args(argv)
 
 
@@ -141,8 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = Path(scratch)
         source = folder / "papers.jsonl"
         write_input(args.papers_dir, args.papers, source)
-        for way in args.ways.split(","):
+        ways = args.ways.split(",")
+        for way in ways:
             url = f"sqlite:///{folder / way}.sqlite3"
+            if args.keep is not None and way == ways[-1]:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                url = f"sqlite:///{args.keep.resolve() / SQLITE_FILE_NAME}"
             db = Database.open(url)
             db.upgrade()
             rows.append(

@@ -243,8 +243,7 @@ class Searcher:
             if cached is not None:
                 self._neighbour_cache.move_to_end(cache_key)
                 return cached
-        vector = self._vector_of(key)
-        nearest = [] if vector is None else self._nearest(vector, k, PaperFilter(), exclude=key)
+        nearest = self._nearest_to_paper(key, k)
         with self._lock:
             self._neighbour_cache[cache_key] = nearest
             if len(self._neighbour_cache) > NEIGHBOUR_CACHE_ENTRIES:
@@ -270,11 +269,16 @@ class Searcher:
             self.db, embedder.name, embedder.dims, vector, k, where=where, exclude=exclude
         )
 
-    def _vector_of(self, key: int) -> np.ndarray | None:
+    def _nearest_to_paper(self, key: int, k: int) -> list[tuple[int, float]]:
+        """The k papers nearest to a stored one, itself left out (the in-memory index is
+        refreshed once for both its vector and the search: a paper page runs this)."""
         if not self.uses_database_vectors():
-            return self.index().vector_of(key)
+            index = self.index()
+            vector = index.vector_of(key)
+            return [] if vector is None else index.nearest(vector, k, exclude=key)
         embedder = self.embedder
-        return embedding_store.stored_vector(self.db, embedder.name, embedder.dims, key)
+        vector = embedding_store.stored_vector(self.db, embedder.name, embedder.dims, key)
+        return [] if vector is None else self._nearest(vector, k, PaperFilter(), exclude=key)
 
     def _keyword_ranking(
         self, terms: list[Term], where: PaperFilter, depth: int

@@ -96,7 +96,7 @@ def index_lag(db: Database, folder: IndexFolder, model: str) -> Lag:
     terms_seq = int(meta.get("terms_seq", 0))
     return Lag(
         generation=None if generation is None else generation.name,
-        vectors_behind=embedding_store.count_embeddings_since(db, model, vectors_seq),
+        vectors_behind=embedding_store.count_embeddings_since(db, vectors_seq),
         terms_behind=term_store.count_terms_since(db, terms_seq),
         size=max(int(meta.get("vectors_rows", 0)), int(meta.get("terms_rows", 0))),
     )

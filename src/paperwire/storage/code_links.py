@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, select, update
-from sqlalchemy.orm import aliased
 
 from paperwire.code.links import FoundLinks, find_links, normalise_code_url
 from paperwire.papers import Paper
@@ -320,8 +319,8 @@ def recent_link_edits(db: Database, *, limit: int = 100) -> list[LinkEdit]:
 
 
 def _edits(db: Database, condition: Any, *, limit: int) -> list[LinkEdit]:
-    author = aliased(users)
-    moderator = aliased(users)
+    author = users.alias("author")
+    moderator = users.alias("moderator")
     query = (
         select(
             paper_link_edits,

@@ -163,11 +163,9 @@ def count_listed_embeddings(db: Database, model: str) -> int:
     return count_listed_rows(db, paper_embeddings, paper_embeddings.c.model == model)
 
 
-def count_embeddings_since(db: Database, model: str, after_seq: int) -> int:
-    """Embeddings of model written after after_seq."""
-    return count_rows_since(
-        db, paper_embeddings, paper_embeddings.c.model == model, after_seq=after_seq
-    )
+def count_embeddings_since(db: Database, after_seq: int) -> int:
+    """Embeddings written after after_seq (of any model)."""
+    return count_rows_since(db, paper_embeddings, after_seq)
 
 
 def listed_embedding_ids(db: Database, model: str) -> np.ndarray:

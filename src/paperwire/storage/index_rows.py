@@ -66,12 +66,12 @@ def count_listed_rows(db: Database, table: Table, *conditions: ColumnElement[boo
         return int(connection.scalar(every) or 0) - int(connection.scalar(hidden) or 0)
 
 
-def count_rows_since(
-    db: Database, table: Table, *conditions: ColumnElement[bool], after_seq: int
-) -> int:
-    """How many rows of table meeting conditions were written after after_seq (hidden
-    papers' included): how far an index built at after_seq is behind."""
-    query = select(func.count()).select_from(table).where(table.c.seq > after_seq, *conditions)
+def count_rows_since(db: Database, table: Table, after_seq: int) -> int:
+    """How many rows of table were written after after_seq (of any model or analyzer, and
+    of hidden papers too): how far an index built at after_seq is behind. Counted by the
+    seq index alone: with the model or analyzer as a condition SQLite walked that index
+    instead, every row of it (0.6 s at 1M papers)."""
+    query = select(func.count()).select_from(table).where(table.c.seq > after_seq)
     with db.engine.connect() as connection:
         return int(connection.scalar(query) or 0)
 

@@ -104,9 +104,8 @@ def count_listed_terms(db: Database) -> int:
 
 
 def count_terms_since(db: Database, after_seq: int) -> int:
-    """Papers whose current terms were written after after_seq."""
-    condition = paper_terms.c.analyzer == ANALYZER
-    return count_rows_since(db, paper_terms, condition, after_seq=after_seq)
+    """Papers whose terms were written after after_seq (by any analyzer)."""
+    return count_rows_since(db, paper_terms, after_seq)
 
 
 def listed_term_ids(db: Database) -> np.ndarray:
