@@ -90,7 +90,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def build_if_needed(settings: Settings, db: Database, model: str) -> dict[str, Any]:
     """Run `paperwire index build` in a child when the generation is stale; its figures."""
-    if not index_lag(db, index_folder(settings), model).stale:
+    if not index_lag(db, index_folder(settings), model).is_stale(settings.index_rebuild_papers):
         return {"built": False}
     started = time.perf_counter()
     subprocess.run(

@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         description="Threads each web process lets numpy's BLAS use for one matrix product: "
         "1 lets concurrent requests share the cores instead of fighting over them.",
     )
+    index_rebuild_papers: int = Field(
+        default=10_000,
+        ge=1,
+        description="Papers written after the shared search index files (and at least 5 % "
+        "of them) that make serve rebuild them; fewer papers never get files.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level name.")
     api_rate_limit_per_minute: int = Field(
         default=120,

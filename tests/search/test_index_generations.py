@@ -4,6 +4,8 @@ its next query, rebuilt once at a time, and never trusted when damaged."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import numpy as np
 import pytest
 from factories import make_paper, store_random_embeddings
 
+from paperwire.config import Settings
 from paperwire.search import index_build
 from paperwire.search.embedder import normalised
 from paperwire.search.index_build import build_index, index_lag
@@ -133,19 +136,19 @@ def test_one_build_at_a_time(db: Database, tmp_path: Path) -> None:
 
 
 def test_a_generation_is_stale_once_enough_papers_were_written_after_it(
-    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(index_build, "REBUILD_MIN_ROWS", 10)
     folder = IndexFolder(tmp_path / "index")
     store_random_embeddings(db, MODEL, DIMS, 8, 9, FIRST_DAY)
     lag = index_lag(db, folder, MODEL)
     assert (lag.generation, lag.vectors_behind, lag.terms_behind) == (None, 8, 8)
-    assert not lag.stale  # too few papers to be worth an index on disk
+    assert not lag.is_stale(10)  # too few papers to be worth an index on disk
     _build(db, folder)
     assert index_lag(db, folder, MODEL).vectors_behind == 0
     upsert_papers(db, [make_paper() for _ in range(10)])
     lag = index_lag(db, folder, MODEL)
-    assert (lag.terms_behind, lag.vectors_behind, lag.stale) == (10, 0, True)
+    assert (lag.terms_behind, lag.vectors_behind, lag.is_stale(10)) == (10, 0, True)
+    assert not lag.is_stale(11)
     build_index(db, folder, "another-model", DIMS)  # the embedding model was changed
     assert index_lag(db, folder, MODEL).vectors_behind == 8
 
@@ -162,3 +165,26 @@ def test_keyword_ranking_from_a_generation_matches_memory(db: Database, tmp_path
         from_files, from_memory = (i.rank(query_hashes(query), 50) for i in (shared, memory))
         assert [key for key, _ in from_files] == [key for key, _ in from_memory]
         assert [s for _, s in from_files] == pytest.approx([s for _, s in from_memory])
+
+
+def test_serve_rebuilds_a_stale_index_in_a_child_process(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAPERWIRE_DATA_DIR", str(tmp_path))  # where sqlite_db is
+    monkeypatch.setenv("PAPERWIRE_INDEX_REBUILD_PAPERS", "5")
+    monkeypatch.setattr(index_build, "CHECK_MINUTES", 0.005)  # every 0.3 s
+    upsert_papers(sqlite_db, [make_paper(title=f"Graph sparsifiers, part {i}") for i in range(6)])
+    settings = Settings()
+    stop = threading.Event()
+    thread = index_build.start_scheduled_index_builds(settings, stop, "arxiv-static-test")
+    try:
+        deadline = time.monotonic() + 60
+        while index_build.index_folder(settings).current_name() is None:
+            assert time.monotonic() < deadline, "no generation was built"
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    terms = TermIndex(index_build.index_folder(settings))
+    terms.refresh(sqlite_db)
+    assert terms.generation is not None and len(terms) == 6

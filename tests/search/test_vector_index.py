@@ -217,3 +217,21 @@ def test_a_removed_paper_leaves_the_index_with_no_other_write(
 def _sources(db: Database, arxiv_ids: list[str]) -> list[embedding_store.EmbeddingSource]:
     """The embedding sources of papers, stale or not."""
     return embedding_store.sources_for_papers(db, "another-model", arxiv_ids)
+
+
+def test_vectors_of_gives_the_current_vectors_in_the_order_asked(
+    open_index: IndexOpener, db: Database
+) -> None:
+    keys, vectors = _store(db, 12, seed=13)
+    index = open_index(db)
+    hide_papers(db, [_arxiv_id(db, keys[2])], reason="spam")
+    stale = [
+        replace(source, text_hash="changed") for source in _sources(db, [_arxiv_id(db, keys[5])])
+    ]
+    embedding_store.save_embeddings(db, MODEL, stale, normalised(-vectors[5:6]))  # re-embedded
+    index.refresh(db)
+    asked = [keys[5], keys[2], -1, keys[0], keys[7]]
+    found, got = index.vectors_of(asked)
+    assert found == [keys[5], keys[0], keys[7]]  # hidden and unknown papers left out
+    expected = np.stack([-vectors[5], vectors[0], vectors[7]])
+    assert np.allclose(got, expected, atol=2e-3)

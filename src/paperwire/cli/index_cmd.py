@@ -33,13 +33,14 @@ def index_build(context: click.Context, if_stale: bool) -> None:
 
     Workers switch to it at their next query. Papers written later are searched from the
     database on top of it until the next build, which `paperwire serve` starts on its own
-    once they pass 5 % of the index (and 10,000).
+    once they pass PAPERWIRE_INDEX_REBUILD_PAPERS and 5 % of the index.
     """
     settings = settings_from(context)
     folder, embedder = index_folder(settings), _embedder(settings)
     with database(settings) as db:
         db.require_current_schema()
-        if if_stale and not index_lag(db, folder, embedder.name).stale:
+        lag = index_lag(db, folder, embedder.name)
+        if if_stale and not lag.is_stale(settings.index_rebuild_papers):
             click.echo(f"{folder.path}: current enough, nothing to build")
             return
         report = build_index(db, folder, embedder.name, embedder.dims)
@@ -68,7 +69,7 @@ def index_status(context: click.Context, as_json: bool) -> None:
         "papers": lag.size,
         "embeddings_behind": lag.vectors_behind,
         "terms_behind": lag.terms_behind,
-        "stale": lag.stale,
+        "stale": lag.is_stale(settings.index_rebuild_papers),
     }
     if as_json:
         click.echo(json.dumps(summary))
@@ -79,5 +80,5 @@ def index_status(context: click.Context, as_json: bool) -> None:
         click.echo(
             f"{folder.path}: {lag.generation} holds {lag.size:,} papers; written since: "
             f"{lag.terms_behind:,} papers' terms, {lag.vectors_behind:,} embeddings"
-            + (" (stale: the next check rebuilds it)" if lag.stale else "")
+            + (" (stale: the next check rebuilds it)" if summary["stale"] else "")
         )

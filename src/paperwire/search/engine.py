@@ -236,14 +236,17 @@ class Searcher:
 
     def _neighbours(self, key: int, k: int) -> list[tuple[int, float]]:
         """A paper's nearest papers, remembered until any embedding changes: every paper
-        page shows them, and they cost a pass over all vectors."""
-        cache_key = (key, k, embedding_store.embeddings_seq(self.db))
+        page shows them."""
+        # The in-memory index reads the embeddings counter as it refreshes: read it once.
+        index = None if self.uses_database_vectors() else self.index()
+        seq = index.seq if index is not None else embedding_store.embeddings_seq(self.db)
+        cache_key = (key, k, seq)
         with self._lock:
             cached = self._neighbour_cache.get(cache_key)
             if cached is not None:
                 self._neighbour_cache.move_to_end(cache_key)
                 return cached
-        nearest = self._nearest_to_paper(key, k)
+        nearest = self._nearest_to_paper(key, k, index)
         with self._lock:
             self._neighbour_cache[cache_key] = nearest
             if len(self._neighbour_cache) > NEIGHBOUR_CACHE_ENTRIES:
@@ -269,11 +272,12 @@ class Searcher:
             self.db, embedder.name, embedder.dims, vector, k, where=where, exclude=exclude
         )
 
-    def _nearest_to_paper(self, key: int, k: int) -> list[tuple[int, float]]:
-        """The k papers nearest to a stored one, itself left out (the in-memory index is
-        refreshed once for both its vector and the search: a paper page runs this)."""
-        if not self.uses_database_vectors():
-            index = self.index()
+    def _nearest_to_paper(
+        self, key: int, k: int, index: VectorIndex | None
+    ) -> list[tuple[int, float]]:
+        """The k papers nearest to a stored one, itself left out: from index (refreshed by
+        the caller) when given, else from the database's vectors."""
+        if index is not None:
             vector = index.vector_of(key)
             return [] if vector is None else index.nearest(vector, k, exclude=key)
         embedder = self.embedder

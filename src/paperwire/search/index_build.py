@@ -37,9 +37,8 @@ from paperwire.storage.job_locks import file_lock
 log = logging.getLogger(__name__)
 
 LOCK_FILE = "build.lock"
-# A generation is rebuilt once this many papers were written after it (and at least this
-# share of its size): until then the workers scan the newer ones exactly, a few ms at most.
-REBUILD_MIN_ROWS = 10_000
+# A generation is rebuilt once PAPERWIRE_INDEX_REBUILD_PAPERS papers were written after it
+# and at least this share of its size: until then the workers scan the newer ones exactly.
 REBUILD_SHARE = 0.05
 CHECK_MINUTES = 5
 BUILD_NICENESS = 10
@@ -63,10 +62,10 @@ class Lag:
     terms_behind: int
     size: int  # papers it holds (the larger part)
 
-    @property
-    def stale(self) -> bool:
+    def is_stale(self, rebuild_papers: int) -> bool:
+        """Whether enough papers were written after it to build a new one."""
         behind = max(self.vectors_behind, self.terms_behind)
-        return behind >= max(REBUILD_MIN_ROWS, int(self.size * REBUILD_SHARE))
+        return behind >= max(rebuild_papers, int(self.size * REBUILD_SHARE))
 
 
 def index_folder(settings: Settings) -> IndexFolder:
@@ -78,7 +77,7 @@ def prepare_index(db: Database, settings: Settings, model: str, dims: int) -> st
     first start on a large database, or after a bulk load); what was done, or None."""
     folder = index_folder(settings)
     lag = index_lag(db, folder, model)
-    if not lag.stale:
+    if not lag.is_stale(settings.index_rebuild_papers):
         return None
     report = build_index(db, folder, model, dims)
     if report is None:
@@ -184,7 +183,7 @@ def start_scheduled_index_builds(
         while not stop.wait(CHECK_MINUTES * 60):
             db = Database.open(settings.effective_database_url())
             try:
-                if not index_lag(db, folder, model).stale:
+                if not index_lag(db, folder, model).is_stale(settings.index_rebuild_papers):
                     continue
             except Exception:  # a database outage: try again at the next check
                 log.exception("index check failed")

@@ -186,24 +186,24 @@ class VectorIndex:
         """The vectors of those of paper_ids the index holds, in their order, and which."""
         state = self._state
         overlay, base = state.overlay, state.base
-        base_rows = (
-            base.rows.rows_of(np.asarray(paper_ids, np.int64))
-            if base is not None
-            else np.full(len(paper_ids), -1)
+        keys = np.asarray(paper_ids, np.int64)
+        in_overlay = np.fromiter(
+            (overlay.rows_by_paper.get(key, -1) for key in keys.tolist()), np.int64, len(keys)
         )
-        found: list[int] = []
-        vectors: list[np.ndarray] = []
-        for key, base_row in zip(paper_ids, base_rows.tolist(), strict=True):
-            row = overlay.rows_by_paper.get(key)
-            if row is not None:
-                found.append(key)
-                vectors.append(overlay.vectors[row])
-            elif base is not None and base_row >= 0 and state.usable[base_row]:
-                found.append(key)
-                vectors.append(np.asarray(base.vectors[base_row]))
-        if not vectors:
-            return [], np.zeros((0, self.dims), np.float32)
-        return found, np.stack(vectors)
+        in_base = np.full(len(keys), -1, np.int64)
+        if base is not None:
+            in_base = base.rows.rows_of(keys)
+            in_base[in_base >= 0] = np.where(
+                state.usable[in_base[in_base >= 0]], in_base[in_base >= 0], -1
+            )
+        from_overlay = in_overlay >= 0
+        from_base = ~from_overlay & (in_base >= 0)
+        vectors = np.empty((len(keys), self.dims), np.float32)
+        vectors[from_overlay] = overlay.vectors[in_overlay[from_overlay]]
+        if base is not None:
+            vectors[from_base] = base.vectors[in_base[from_base]]
+        found = from_overlay | from_base
+        return keys[found].tolist(), vectors[found]
 
     def nearest(
         self,
