@@ -71,3 +71,14 @@ def test_sqlite_file_folder_is_created(tmp_path: Path) -> None:
 def test_unsupported_urls_are_refused_clearly(url: str) -> None:
     with pytest.raises(StorageError):
         Database.open(url)
+
+
+def test_the_expected_revision_read_from_file_names_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from paperwire.storage.database import MIGRATIONS_DIR, head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
