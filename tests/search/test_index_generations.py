@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -188,3 +189,38 @@ def test_serve_rebuilds_a_stale_index_in_a_child_process(
     terms = TermIndex(index_build.index_folder(settings))
     terms.refresh(sqlite_db)
     assert terms.generation is not None and len(terms) == 6
+
+
+def test_many_new_papers_load_in_the_background_while_queries_use_what_is_held(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys, vectors = store_random_embeddings(db, MODEL, DIMS, 5, 10, FIRST_DAY)
+    index, terms = VectorIndex(MODEL, DIMS), TermIndex()
+    index.refresh(db, inline_rows=3)  # an empty index loads at once
+    terms.refresh(db, inline_rows=3)
+    assert (len(index), len(terms)) == (5, 5)
+    added, added_vectors = store_random_embeddings(db, MODEL, DIMS, 10, 11, FIRST_DAY)
+    loading = threading.Event()
+    read_vectors, read_terms = index._read, terms._read
+
+    def held_back(read: Any) -> Any:
+        def wait_then_read(*args: Any) -> Any:
+            assert loading.wait(30)
+            return read(*args)
+
+        return wait_then_read
+
+    monkeypatch.setattr(index, "_read", held_back(read_vectors))
+    monkeypatch.setattr(terms, "_read", held_back(read_terms))
+    index.refresh(db, inline_rows=3)  # 10 new rows: loaded in the background
+    terms.refresh(db, inline_rows=3)
+    assert (len(index), len(terms)) == (5, 5)  # queries meanwhile use what is held
+    assert index.nearest(vectors[1], 1)[0][0] == keys[1]
+    loading.set()
+    deadline = time.monotonic() + 30
+    while (len(index), len(terms)) != (15, 15):
+        assert time.monotonic() < deadline, "the background refresh did not finish"
+        time.sleep(0.02)
+    assert index.nearest(added_vectors[3], 1)[0][0] == added[3]
+    index.refresh(db, inline_rows=3)  # up to date: nothing to do
+    assert len(index) == 15

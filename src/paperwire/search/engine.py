@@ -17,6 +17,7 @@ import numpy as np
 
 from paperwire.config import Settings
 from paperwire.papers import Paper
+from paperwire.search.background import INLINE_REFRESH_ROWS
 from paperwire.search.embedder import Embedder, load_embedder
 from paperwire.search.hybrid import (
     KEYWORD_WEIGHT,
@@ -40,6 +41,7 @@ from paperwire.search.term_index import TermIndex
 from paperwire.search.vector_index import VectorIndex
 from paperwire.storage import Database, pgvector
 from paperwire.storage import embeddings as embedding_store
+from paperwire.storage import paper_terms as term_store
 from paperwire.storage import papers as paper_store
 from paperwire.storage.search import (
     PaperFilter,
@@ -147,7 +149,7 @@ class Searcher:
         with self._lock:
             if self._index is None:
                 self._index = VectorIndex(embedder.name, embedder.dims, self.index_folder)
-        self._index.refresh(self.db)
+        self._index.refresh(self.db, inline_rows=INLINE_REFRESH_ROWS)
         return self._index
 
     def term_index(self) -> TermIndex:
@@ -155,7 +157,7 @@ class Searcher:
         with self._lock:
             if self._terms is None:
                 self._terms = TermIndex(self.index_folder)
-        self._terms.refresh(self.db)
+        self._terms.refresh(self.db, inline_rows=INLINE_REFRESH_ROWS)
         return self._terms
 
     def open_shared_index(self) -> bool:
@@ -315,10 +317,13 @@ class Searcher:
         return groups
 
     def _all_papers_have_terms(self, index: TermIndex) -> bool:
+        """Whether every listed paper has stored terms (in the database: the index may
+        still be loading the newest in the background, and ranks what it holds)."""
         key = (paper_store.papers_version(self.db), index.seq)
         checked, complete = self._terms_complete
         if checked != key:
-            complete = len(index) >= paper_store.count_listed_papers(self.db)
+            listed = paper_store.count_listed_papers(self.db)
+            complete = len(index) >= listed or term_store.count_listed_terms(self.db) >= listed
             self._terms_complete = (key, complete)
         return complete
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from paperwire.search.background import BackgroundRefresh
 from paperwire.search.index_files import Generation, IndexFileError, IndexFolder, save_array
 from paperwire.search.memory import release_freed_memory
 from paperwire.search.row_filter import allowed_rows, with_category_rows
@@ -126,6 +127,9 @@ class TermIndex:
     _snapshot: _Snapshot = field(default_factory=_empty, init=False)
     _pristine: _Snapshot = field(default_factory=_empty, init=False)  # the generation alone
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _background: BackgroundRefresh = field(
+        default_factory=lambda: BackgroundRefresh("keyword index"), init=False
+    )
 
     def __len__(self) -> int:
         return self._snapshot.live
@@ -141,10 +145,21 @@ class TermIndex:
         snapshot = self._snapshot
         return None if snapshot.base is None else snapshot.generation
 
-    def refresh(self, db: Database) -> None:
+    def refresh(self, db: Database, *, inline_rows: int | None = None) -> None:
         """Load what was written since the last refresh, and switch to a newer generation
-        when one was built; one indexed read (and one small file read) when nothing was."""
-        if not self._generation_moved() and term_store.terms_seq(db) == self._snapshot.seq:
+        when one was built; one indexed read (and one small file read) when nothing was.
+        With inline_rows, more rows than that are loaded in a background thread instead,
+        and this call returns at once (an index holding nothing yet loads here)."""
+        moved, seq = self._generation_moved(), self._snapshot.seq
+        if not moved and term_store.terms_seq(db) == seq:
+            return
+        if (
+            inline_rows is not None
+            and not moved
+            and len(self)
+            and term_store.count_terms_since(db, seq) > inline_rows
+        ):
+            self._background.start(lambda: self.refresh(db))
             return
         with self._lock:
             current, moved = self._snapshot, self._generation_moved()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from paperwire.search.background import BackgroundRefresh
 from paperwire.search.index_files import IndexFileError, IndexFolder
 from paperwire.search.memory import release_freed_memory
 from paperwire.search.row_filter import allowed_rows, with_category_rows
@@ -95,6 +96,9 @@ class VectorIndex:
     folder: IndexFolder | None = None  # where generations are written; None: memory only
     _state: _State = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _background: BackgroundRefresh = field(
+        default_factory=lambda: BackgroundRefresh("vector index"), init=False
+    )
 
     def __post_init__(self) -> None:
         self._state = _state(None, None, self.dims)
@@ -113,12 +117,22 @@ class VectorIndex:
         base = self._state.base
         return None if base is None else base.name
 
-    def refresh(self, db: Database) -> None:
+    def refresh(self, db: Database, *, inline_rows: int | None = None) -> None:
         """Load what was written since the last refresh, and switch to a newer generation
-        when one was built; one indexed read (and one small file read) when nothing was."""
-        if not self._generation_moved() and (
-            embedding_store.embeddings_seq(db) == self._state.overlay.seq
+        when one was built; one indexed read (and one small file read) when nothing was.
+        With inline_rows, more rows than that are loaded in a background thread instead,
+        and this call returns at once (an index holding nothing yet loads here)."""
+        moved = self._generation_moved()
+        seq = self._state.overlay.seq
+        if not moved and embedding_store.embeddings_seq(db) == seq:
+            return
+        if (
+            inline_rows is not None
+            and not moved
+            and len(self)
+            and embedding_store.count_embeddings_since(db, seq) > inline_rows
         ):
+            self._background.start(lambda: self.refresh(db))
             return
         with self._lock:
             state, moved = self._state, self._generation_moved()
