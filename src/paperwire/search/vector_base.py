@@ -11,6 +11,7 @@ rows instead: walking the graph would have to visit most of it to find them.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ EXACT_FILTERED_ROWS = 40_000
 # Candidates asked of the graph per result wanted, before allowing for the filter.
 OVERSAMPLE = 2.0
 MAX_GRAPH_CANDIDATES = 20_000
+_GRAPH_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +78,11 @@ class VectorBase:
         share = usable_count / len(self.rows)
         count = min(len(self.rows), math.ceil(k * OVERSAMPLE / share) + 10)
         while True:
-            found = self.graph.search(query, count)
+            # One walk at a time per process: usearch gives each walk a search context
+            # by thread slot, and request threads are not its threads. (8 threads walking
+            # at once gave the same results as one, but its docs do not promise it.)
+            with _GRAPH_LOCK:
+                found = self.graph.search(query, count)
             rows = np.asarray(found.keys, np.int64)
             rows = rows[usable[rows]]
             if len(rows) >= k or count >= len(self.rows):
