@@ -19,10 +19,11 @@ from paperwire.digest.jobs import start_scheduled_digests
 from paperwire.digest.send import DigestConfigError
 from paperwire.ingest.arxiv.jobs import start_scheduled_harvest
 from paperwire.search.embedder import EmbedderUnavailable
-from paperwire.search.engine import VectorSearchUnavailable, searcher_for
+from paperwire.search.engine import Searcher, VectorSearchUnavailable, searcher_for
 from paperwire.search.index_build import prepare_index, start_scheduled_index_builds
 from paperwire.signing import SecretKeyError, secret_key
 from paperwire.startup import prepare_database
+from paperwire.storage import Database
 from paperwire.web.app import create_app
 from paperwire.web.asgi import FACTORY, limit_blas_threads
 from paperwire.web.metrics import MULTIPROCESS_VARIABLE
@@ -50,17 +51,12 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
             for line in prepare_database(db, settings):
                 click.echo(line)
             searcher = searcher_for(db, settings)  # fails now, not at the first search
-            shared_index = not searcher.uses_database_vectors()
-            if shared_index:
-                embedder = searcher.embedder
-                built = prepare_index(db, settings, embedder.name, embedder.dims)
-                if built is not None:
-                    click.echo(built)
+            index_model = _prepare_shared_index(db, settings, searcher)
         except (VectorSearchUnavailable, EmbedderUnavailable, SecretKeyError) as error:
             raise click.ClickException(str(error)) from None
         stop_harvest = threading.Event()
-        if shared_index:
-            start_scheduled_index_builds(settings, stop_harvest, embedder.name)
+        if index_model is not None:
+            start_scheduled_index_builds(settings, stop_harvest, index_model)
         if start_scheduled_harvest(settings, stop_harvest) is not None:
             click.echo(
                 f"harvesting {', '.join(settings.harvest_categories)} after each announcement"
@@ -81,6 +77,18 @@ def serve(context: click.Context, host: str | None, port: int | None, workers: i
     # Each worker imports the app factory and opens its own pool; this process supervises.
     with _shared_metrics_folder(settings):
         _run(FACTORY, settings, host, port, workers=workers)
+
+
+def _prepare_shared_index(db: Database, settings: Settings, searcher: Searcher) -> str | None:
+    """Build the index files the workers share when there are none or they are far behind;
+    the embedding model they hold, or None where PostgreSQL searches (pgvector)."""
+    if searcher.uses_database_vectors():
+        return None
+    embedder = searcher.embedder
+    built = prepare_index(db, settings, embedder.name, embedder.dims, announce=click.echo)
+    if built is not None:
+        click.echo(built)
+    return embedder.name
 
 
 @contextmanager

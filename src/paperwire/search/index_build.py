@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,13 +72,26 @@ def index_folder(settings: Settings) -> IndexFolder:
     return IndexFolder(settings.data_dir / INDEX_FOLDER)
 
 
-def prepare_index(db: Database, settings: Settings, model: str, dims: int) -> str | None:
+def prepare_index(
+    db: Database,
+    settings: Settings,
+    model: str,
+    dims: int,
+    *,
+    announce: Callable[[str], object] = log.info,
+) -> str | None:
     """Build the index generation before serving when it is missing or far behind (the
-    first start on a large database, or after a bulk load); what was done, or None."""
+    first start on a large database, or after a bulk load); what was done, or None.
+    announce is told first, since the build takes minutes at a million papers."""
     folder = index_folder(settings)
     lag = index_lag(db, folder, model)
     if not lag.is_stale(settings.index_rebuild_papers):
         return None
+    behind = max(lag.vectors_behind, lag.terms_behind)
+    announce(
+        f"building the search index ({behind:,} papers to add; "
+        "about 9 minutes a million papers on 2 cores)"
+    )
     report = build_index(db, folder, model, dims)
     if report is None:
         return f"another process is building the search index in {folder.path}"
