@@ -76,3 +76,31 @@ def test_several_workers_serve_the_same_database_and_add_up_their_metrics(
     assert not (tmp_path / "data" / "metrics").exists() or not any(
         (tmp_path / "data" / "metrics").iterdir()
     )  # the workers' metric files go with the server
+
+
+def test_workers_share_the_index_files_serve_builds_before_it_listens(tmp_path: Path) -> None:
+    """The demo's 2,380 papers pass PAPERWIRE_INDEX_REBUILD_PAPERS=1000: serve builds the
+    index files first, both workers map them, and search and similar papers come from them
+    as they would without."""
+    with (
+        serving(tmp_path, "--workers", "2", PAPERWIRE_INDEX_REBUILD_PAPERS="1000") as (
+            url,
+            process,
+        ),
+        httpx.Client(base_url=url) as client,
+    ):
+        current = (tmp_path / "data" / "index" / "CURRENT").read_text().strip()
+        hits = [
+            client.get("/api/papers/search", params={"q": "fraud detection with generative models"})
+            for _ in range(6)  # whichever worker answers
+        ]
+        assert all(hit.is_success and hit.json() for hit in hits)
+        assert len({str(hit.json()[0]) for hit in hits}) == 1
+        page = client.get(f"/papers/{hits[0].json()[0]['paper']['id']}").text
+        assert 'class="similar-list"' in page
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        output = process.stdout.read() if process.stdout else ""
+    assert "building the search index (2,380 papers to add" in output
+    assert f"built the search index of 2,380 papers in {tmp_path / 'data' / 'index'}" in output
+    assert current.startswith("gen-")
