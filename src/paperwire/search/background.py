@@ -20,6 +20,22 @@ class BackgroundRefresh:
         self.name = name
         self._busy = threading.Lock()
 
+    def deferred(
+        self,
+        refresh: Callable[[], None],
+        inline_rows: int | None,
+        *,
+        holds_papers: bool,
+        rows_behind: Callable[[], int],
+    ) -> bool:
+        """Whether refresh was handed to the background thread: with inline_rows given,
+        when the index already holds papers (an empty one loads in the caller) and more
+        than inline_rows were written since its last refresh (counted only then)."""
+        if inline_rows is None or not holds_papers or rows_behind() <= inline_rows:
+            return False
+        self.start(refresh)
+        return True
+
     def start(self, refresh: Callable[[], None]) -> None:
         """Run refresh in a thread unless one is running already."""
         if not self._busy.acquire(blocking=False):

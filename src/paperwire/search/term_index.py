@@ -153,13 +153,12 @@ class TermIndex:
         moved, seq = self._generation_moved(), self._snapshot.seq
         if not moved and term_store.terms_seq(db) == seq:
             return
-        if (
-            inline_rows is not None
-            and not moved
-            and len(self)
-            and term_store.count_terms_since(db, seq) > inline_rows
+        if not moved and self._background.deferred(
+            lambda: self.refresh(db),
+            inline_rows,
+            holds_papers=len(self) > 0,
+            rows_behind=lambda: term_store.count_terms_since(db, seq),
         ):
-            self._background.start(lambda: self.refresh(db))
             return
         with self._lock:
             current, moved = self._snapshot, self._generation_moved()

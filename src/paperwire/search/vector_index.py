@@ -126,13 +126,12 @@ class VectorIndex:
         seq = self._state.overlay.seq
         if not moved and embedding_store.embeddings_seq(db) == seq:
             return
-        if (
-            inline_rows is not None
-            and not moved
-            and len(self)
-            and embedding_store.count_embeddings_since(db, seq) > inline_rows
+        if not moved and self._background.deferred(
+            lambda: self.refresh(db),
+            inline_rows,
+            holds_papers=len(self) > 0,
+            rows_behind=lambda: embedding_store.count_embeddings_since(db, seq),
         ):
-            self._background.start(lambda: self.refresh(db))
             return
         with self._lock:
             state, moved = self._state, self._generation_moved()
