@@ -43,12 +43,16 @@ HASH_WAIT_SECONDS = 2.0
 @cache
 def _dummy_hash() -> str:
     """Verified when the login names nobody, so that an unknown name costs as long as a bad
-    password. Made beside the import, not in it (each web worker starts 0.1 s sooner),
-    and before the first login, which would otherwise take twice as long."""
+    password. Made once per process, at first use or by prepare_login_timing."""
     return _HASHER.hash("paperwire: no such account")
 
 
-threading.Thread(target=_dummy_hash, name="dummy-hash", daemon=True).start()
+@cache
+def prepare_login_timing() -> None:
+    """Make the timing hash in a thread now, beside the web app's start rather than in
+    it (each worker starts 0.1 s sooner) and before the first login, which would
+    otherwise take twice as long. Command-line processes never need it."""
+    threading.Thread(target=_dummy_hash, name="dummy-hash", daemon=True).start()
 
 
 class AccountError(ValueError):

@@ -21,6 +21,7 @@ from paperwire.api import docs as api_docs
 from paperwire.api import me as api_me
 from paperwire.api import routes as api_routes
 from paperwire.api.http import RateLimit, error_response, is_api_request
+from paperwire.community import accounts
 from paperwire.community.ratelimits import ActionLimits
 from paperwire.community.submissions import Fetch, arxiv_fetcher
 from paperwire.config import Settings
@@ -93,6 +94,7 @@ def create_app(
     app.state.renderer = Renderer(settings)
     app.state.page_cache = PageCache(settings.page_cache_entries)
     app.state.searcher = searcher_for(database, settings)
+    accounts.prepare_login_timing()
     app.state.feed_pools = FeedPools()  # the week's papers the feeds rank, per process
     app.state.api_rate_limit = RateLimit(settings.api_rate_limit_per_minute, database)
     app.state.subscribe_limits = digests.SubscribeLimits(settings)
