@@ -46,7 +46,7 @@ from paperwire.search.engine import Searcher, SearchMode, searcher_for
 from paperwire.search.index_build import index_folder, index_lag
 from paperwire.search.vector_base import VectorBase
 from paperwire.storage import Database
-from paperwire.storage.papers import count_papers
+from paperwire.storage.papers import count_papers, papers_by_keys
 
 KNOWN_ITEMS = REPO_ROOT / "bench" / "data" / "known_items_described.jsonl"
 SEED = 20261206
@@ -178,8 +178,6 @@ def _timings(call: Any, count: int) -> dict[str, float]:
 
 
 def _arxiv_ids(db: Database, keys: list[int]) -> list[str]:
-    from paperwire.storage.papers import papers_by_keys
-
     found = papers_by_keys(db, keys)
     return [found[key].arxiv_id for key in keys if key in found]
 

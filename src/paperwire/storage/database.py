@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+
+if TYPE_CHECKING:  # imported for real only where migrations run
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # How long a SQLite write waits for another process's write (an ingest batch, a digest
@@ -142,7 +145,7 @@ class Database:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _alembic_config(self) -> Any:
+    def _alembic_config(self) -> Config:
         from alembic.config import Config
 
         config = Config()
