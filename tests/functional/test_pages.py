@@ -6,6 +6,7 @@ import re
 
 import httpx
 from live_server import HOSTILE_TITLE, LATEST_DAY, Site
+from sqlalchemy import event
 
 
 def _links(html: str, kind: str) -> list[str]:
@@ -93,6 +94,22 @@ def test_paper_page_has_everything_and_citation_tags(site: Site) -> None:
     assert '<meta name="citation_publication_date" content="2024/01/01">' in html
     assert '<meta name="citation_arxiv_id" content="2401.00974">' in html
     assert 'href="/papers/date/2024-01-03"' in html  # its listing day
+
+
+def test_a_paper_page_reads_through_one_database_connection(site: Site) -> None:
+    site.get("/papers/2401.00974")  # the similar-papers index is open from here on
+    checkouts: list[object] = []
+
+    def count(*_: object) -> None:
+        checkouts.append(1)
+
+    event.listen(site.db.engine, "checkout", count)
+    try:
+        page = site.get("/papers/2606.20001")  # a page not served (nor cached) before
+    finally:
+        event.remove(site.db.engine, "checkout", count)
+    assert "<h1>Most upvoted paper of the latest day" in page.text
+    assert len(checkouts) == 1
 
 
 def test_old_style_id_with_doi_and_journal_ref(site: Site) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
-from sqlalchemy.exc import SAWarning
+from factories import make_paper
+from sqlalchemy import Connection, event, text
+from sqlalchemy.exc import DBAPIError, SAWarning
 
 from paperwire.storage import Database, SchemaBehind, StorageError
+from paperwire.storage import papers as paper_store
 from paperwire.storage.schema import is_declared_object, metadata
 
 
@@ -82,3 +85,51 @@ def test_the_expected_revision_read_from_file_names_is_alembics_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def _count_checkouts(db: Database) -> list[object]:
+    checkouts: list[object] = []
+    event.listen(db.engine, "checkout", lambda *_: checkouts.append(1))
+    return checkouts
+
+
+def test_reads_in_a_shared_scope_use_one_connection(db: Database) -> None:
+    paper_store.upsert_papers(
+        db, [make_paper(arxiv_id="2401.00001"), make_paper(arxiv_id="2401.00002")]
+    )
+    checkouts = _count_checkouts(db)
+    with db.shared_reads():
+        pass  # a page served from a cache reads nothing: no connection is opened
+    assert checkouts == []
+    with db.shared_reads():
+        first = paper_store.get_paper(db, "2401.00001")
+        with db.shared_reads():  # nested: the same connection again
+            second = paper_store.get_paper(db, "2401.00002")
+        assert paper_store.get_paper(db, "2401.99999") is None
+    assert (first and first.arxiv_id, second and second.arxiv_id) == ("2401.00001", "2401.00002")
+    assert len(checkouts) == 1
+    paper_store.get_paper(db, "2401.00001")
+    paper_store.get_paper(db, "2401.00002")
+    assert len(checkouts) == 3  # outside a scope, each read has a connection of its own
+
+
+def test_a_failed_read_does_not_spoil_the_scopes_later_reads(db: Database) -> None:
+    paper_store.upsert_papers(db, [make_paper(arxiv_id="2401.00001")])
+    with db.shared_reads():
+        with pytest.raises(DBAPIError), db.read() as connection:
+            connection.execute(text("SELECT no_such_column FROM papers"))
+        # PostgreSQL refuses statements in a transaction after an error: this one runs.
+        found = paper_store.get_paper(db, "2401.00001")
+    assert found is not None
+
+
+def test_another_thread_inside_a_scope_reads_on_its_own_connection(db: Database) -> None:
+    paper_store.upsert_papers(db, [make_paper(arxiv_id="2401.00001")])
+    with db.shared_reads(), db.read() as shared, ThreadPoolExecutor(1) as pool:
+        other = pool.submit(_connection_of_a_read, db).result()
+    assert other is not shared
+
+
+def _connection_of_a_read(db: Database) -> Connection:
+    with db.read() as connection:
+        return connection

@@ -76,7 +76,7 @@ def papers_to_scan(db: Database, *, restart: bool = False) -> int:
     if checkpoint is not None and checkpoint.status == COMPLETE and not restart:
         return 0
     after = int(checkpoint.cursor) if checkpoint and checkpoint.cursor and not restart else 0
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(select(func.count()).where(papers.c.id > after)) or 0)
 
 

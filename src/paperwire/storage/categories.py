@@ -23,7 +23,7 @@ def papers_in_category(db: Database, category: str, limit: int) -> list[Paper]:
 
     Papers without a listing day are not listed anywhere and are left out.
     """
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         ids = _recent_ids(connection, category, limit)
     # SQLite's LIKE ignores the case of ASCII letters (cs.ai would match cs.AI); the exact
     # test here makes both backends answer the same.

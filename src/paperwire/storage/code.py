@@ -51,7 +51,7 @@ def code_for(db: Database, arxiv_ids: Sequence[str]) -> dict[str, PaperCode]:
         )
         .where(papers.c.arxiv_id.in_(sorted(set(arxiv_ids))))
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         rows = connection.execute(query).all()
     return {
         row.arxiv_id: PaperCode(

@@ -336,7 +336,7 @@ def _edits(db: Database, condition: Any, *, limit: int) -> list[LinkEdit]:
     )
     if condition is not None:
         query = query.where(condition)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [_link_edit(row) for row in connection.execute(query)]
 
 

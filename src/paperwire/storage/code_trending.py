@@ -70,7 +70,7 @@ def code_trending_page(
     # Counted without reading the papers' (wide) rows: the same rule as is_listed(), on
     # the links' paper keys.
     count = select(func.count()).select_from(linked).where(*scored, _listed_key())
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         reachable = _repositories_reaching(connection, offset + limit)
         if reachable is not None:
             page = page.where(repositories.c.id.in_(reachable))
@@ -170,7 +170,7 @@ def papers_with_code_between(
         .limit(limit)
         .offset(offset)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         ids = list(connection.scalars(page_ids))
         total = connection.scalar(window.with_only_columns(func.count()))
     found = {paper.arxiv_id: paper for paper in papers_by_ids(db, ids)}

@@ -55,12 +55,12 @@ def add_comment(db: Database, user_id: int, arxiv_id: str, body: str) -> int:
 def comments_on(db: Database, arxiv_id: str) -> list[Comment]:
     """Every comment on a paper, hidden ones included, oldest first."""
     query = _select().where(papers.c.arxiv_id == arxiv_id).order_by(comments.c.created_at)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [_comment(row) for row in connection.execute(query)]
 
 
 def comment_by_id(db: Database, comment_id: int) -> Comment | None:
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(_select().where(comments.c.id == comment_id)).first()
     return None if row is None else _comment(row)
 

@@ -38,7 +38,7 @@ def advance_counter(connection: Connection, name: str) -> int:
 
 def counter_value(db: Database, name: str) -> int:
     query = select(change_counters.c.value).where(change_counters.c.name == name)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
@@ -55,7 +55,7 @@ def data_change(
 ) -> DataChange:
     """The counters' values (in the order of names) and when the latest moved: one read."""
     query = select(change_counters.c.name, change_counters.c.value, change_counters.c.changed_at)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         rows = {
             row[0]: row
             for row in connection.execute(query.where(change_counters.c.name.in_(names)))

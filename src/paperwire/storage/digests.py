@@ -50,14 +50,14 @@ class ClaimedDelivery:
 
 def subscription_by_email(db: Database, email: str) -> Subscription | None:
     query = select(subscriptions).where(subscriptions.c.email == email)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(query).first()
     return _subscription(row._mapping) if row else None
 
 
 def subscription_by_id(db: Database, subscription_id: int) -> Subscription | None:
     query = select(subscriptions).where(subscriptions.c.id == subscription_id)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(query).first()
     return _subscription(row._mapping) if row else None
 
@@ -69,13 +69,13 @@ def active_subscriptions_of_user(db: Database, user_id: int) -> list[Subscriptio
         .where((subscriptions.c.user_id == user_id) & (subscriptions.c.status == ACTIVE))
         .order_by(subscriptions.c.email)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [_subscription(row._mapping) for row in connection.execute(query)]
 
 
 def list_subscriptions(db: Database) -> list[Subscription]:
     query = select(subscriptions).order_by(subscriptions.c.email)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [_subscription(row._mapping) for row in connection.execute(query)]
 
 
@@ -258,14 +258,14 @@ def deliveries_due_since(db: Database, now: datetime) -> datetime | None:
     """When the longest-waiting delivery that a pass could send now fell due, or None
     when none is waiting (what a digest lag is measured from)."""
     query = select(func.min(deliveries.c.next_attempt_at)).where(_claimable(now))
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return _as_utc(connection.scalar(query))
 
 
 def last_sent_at(db: Database) -> datetime | None:
     """When the newest digest was sent, or None before any."""
     query = select(func.max(deliveries.c.sent_at)).where(deliveries.c.state == SENT)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return _as_utc(connection.scalar(query))
 
 
@@ -327,7 +327,7 @@ def histories(db: Database, subscription_ids: Sequence[int]) -> dict[int, Histor
         .join(papers, papers.c.id == sent_papers.c.paper_id)
         .where(sent_papers.c.subscription_id.in_(wanted))
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         for number, period in connection.execute(period_query):
             periods[number].add(_as_date(period))
         for number, arxiv_id in connection.execute(paper_query):
@@ -422,7 +422,7 @@ def sent_digest(db: Database, delivery_id: int) -> SentDigest | None:
         .where(sent_papers.c.delivery_id == delivery_id)
         .order_by(sent_papers.c.position)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(head).first()
         if row is None:
             return None
@@ -432,7 +432,7 @@ def sent_digest(db: Database, delivery_id: int) -> SentDigest | None:
 def delivery_counts(db: Database) -> dict[str, int]:
     """How many deliveries are in each state."""
     query = select(deliveries.c.state, func.count()).group_by(deliveries.c.state)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         found = {str(state): int(count) for state, count in connection.execute(query)}
     return {state: found.get(state, 0) for state in DELIVERY_STATES}
 

@@ -71,7 +71,7 @@ def sources_to_embed(
     """Papers after after_paper_id, by id, whose embedding for model is missing or stale,
     the last paper id looked at (0 when there are no more papers) and how many were."""
     query = _with_embedding().where(papers.c.id > after_paper_id).order_by(papers.c.id)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         rows: Sequence[Any] = connection.execute(query.limit(limit)).all()
     last = int(rows[-1][0]) if rows else 0
     return _stale(rows, model), last, len(rows)
@@ -82,7 +82,7 @@ def sources_for_papers(db: Database, model: str, arxiv_ids: Sequence[str]) -> li
     if not arxiv_ids:
         return []
     query = _with_embedding().where(papers.c.arxiv_id.in_(list(arxiv_ids))).order_by(papers.c.id)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return _stale(connection.execute(query).all(), model)
 
 
@@ -147,13 +147,13 @@ def refile_embeddings(connection: Connection, arxiv_ids: Sequence[str]) -> None:
 def embeddings_seq(db: Database) -> int:
     """A number that grows with every write of embeddings: one indexed read."""
     query = select(change_counters.c.value).where(change_counters.c.name == EMBEDDINGS_COUNTER)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
 def count_embeddings(db: Database, model: str) -> int:
     query = select(func.count()).where(paper_embeddings.c.model == model)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
@@ -211,7 +211,7 @@ def stored_vector(db: Database, model: str, dims: int, paper_id: int) -> np.ndar
     query = select(paper_embeddings.c.vector).where(
         paper_embeddings.c.paper_id == paper_id, paper_embeddings.c.model == model
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         blob = connection.scalar(query)
     return None if blob is None else decode_vectors([blob], dims)[0]
 
@@ -221,7 +221,7 @@ def vectors_for(
 ) -> tuple[list[int], np.ndarray]:
     """The stored embeddings of model for those of paper_ids that have one, and which."""
     found: dict[int, bytes] = {}
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         for start in range(0, len(paper_ids), 1_000):
             query = select(paper_embeddings.c.paper_id, paper_embeddings.c.vector).where(
                 paper_embeddings.c.paper_id.in_(list(paper_ids[start : start + 1_000])),

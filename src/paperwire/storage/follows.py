@@ -81,7 +81,7 @@ def follows_of_readers(db: Database, user_ids: Sequence[int]) -> dict[int, list[
         .order_by(follows.c.user_id, follows.c.kind.desc(), follows.c.value_key)
     )
     found: dict[int, list[Follow]] = {user: [] for user in user_ids}
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         for user, kind, value in connection.execute(query):
             found[int(user)].append(Follow(kind, value))
     return found
@@ -104,7 +104,7 @@ def listed_between(db: Database, first: date, last: date) -> list[Candidate]:
         .where(papers.c.listing_day.between(first, last), is_listed())
         .order_by(papers.c.listing_day.desc(), papers.c.id.desc())
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [
             Candidate(int(key), tuple(authors), tuple(categories), int(upvotes or 0))
             for key, authors, categories, upvotes in connection.execute(query)

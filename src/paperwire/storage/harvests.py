@@ -37,7 +37,7 @@ def harvest_summary(db: Database) -> tuple[datetime | None, int]:
     stand failed (what /metrics reports)."""
     finished = select(func.max(checkpoints.c.finished_at)).where(checkpoints.c.status == COMPLETE)
     failed = select(func.count()).where(checkpoints.c.status == FAILED)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         last, failures = connection.scalar(finished), connection.scalar(failed)
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=UTC)  # SQLite keeps no zone: stored in UTC
@@ -46,14 +46,14 @@ def harvest_summary(db: Database) -> tuple[datetime | None, int]:
 
 def load_checkpoint(db: Database, source: str, scope: str) -> Checkpoint | None:
     query = select(checkpoints).where(_key(source, scope))
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(query).first()
     return _checkpoint(row._mapping) if row else None
 
 
 def list_checkpoints(db: Database) -> list[Checkpoint]:
     query = select(checkpoints).order_by(checkpoints.c.source, checkpoints.c.scope)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [_checkpoint(row._mapping) for row in connection.execute(query)]
 
 

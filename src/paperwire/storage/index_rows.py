@@ -43,7 +43,7 @@ def rows_since(
         .where(table.c.seq > after_seq, papers.c.hidden_at.is_(None), *conditions)
         .order_by(table.c.seq, table.c.paper_id)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         result = connection.execution_options(stream_results=True).execute(query)
         for rows in result.partitions(chunk):
             yield _filing(rows), [row[1] for row in rows]
@@ -62,7 +62,7 @@ def count_listed_rows(db: Database, table: Table, *conditions: ColumnElement[boo
         .select_from(table)
         .where(table.c.paper_id.in_(hidden_ids.scalar_subquery()), *conditions)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(every) or 0) - int(connection.scalar(hidden) or 0)
 
 
@@ -72,7 +72,7 @@ def count_rows_since(db: Database, table: Table, after_seq: int) -> int:
     seq index alone: with the model or analyzer as a condition SQLite walked that index
     instead, every row of it (0.6 s at 1M papers)."""
     query = select(func.count()).select_from(table).where(table.c.seq > after_seq)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
@@ -86,7 +86,7 @@ def listed_row_ids(db: Database, table: Table, *conditions: ColumnElement[bool])
         .where(papers.c.hidden_at.is_(None), *conditions)
         .order_by(table.c.paper_id)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         result = connection.execution_options(stream_results=True).execute(query)
         parts = [
             np.fromiter((row[0] for row in rows), np.int64, count=len(rows))

@@ -112,7 +112,7 @@ def library_page(
         )
         chosen = chosen.where(library_items.c.paper_id.in_(tagged))
     ordered = chosen.order_by(library_items.c.added_at.desc(), library_items.c.paper_id.desc())
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         rows = connection.execute(ordered.limit(limit).offset(offset)).all()
         total = connection.scalar(select(func.count()).select_from(chosen.subquery()))
         tags = _tags_of(connection, user_id, [row.paper_id for row in rows])
@@ -147,13 +147,13 @@ def tag_counts(db: Database, user_id: int) -> list[tuple[str, int]]:
         .group_by(library_tags.c.tag)
         .order_by(library_tags.c.tag)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [(tag, int(count)) for tag, count in connection.execute(query)]
 
 
 def count_library(db: Database, user_id: int) -> int:
     query = select(func.count()).where(library_items.c.user_id == user_id)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
@@ -205,7 +205,7 @@ def readers_signals(
     db: Database, user_ids: Sequence[int], *, limit: int
 ) -> dict[int, ReaderSignals]:
     """reader_signals of many readers in three reads (a digest pass's batch)."""
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         kinds = [
             _latest_keys(connection, table, moment, user_ids, limit)
             for table, moment in (
@@ -251,7 +251,7 @@ def _latest_keys(
 def keys_by_arxiv_id(db: Database, arxiv_ids: Sequence[str]) -> dict[str, int]:
     """The keys of the listed papers among these arXiv ids (versionless)."""
     found: dict[str, int] = {}
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         for chunk in _chunks(sorted(set(arxiv_ids))):
             query = select(papers.c.arxiv_id, papers.c.id).where(
                 papers.c.arxiv_id.in_(chunk), is_listed()
@@ -267,7 +267,7 @@ def keys_by_doi(db: Database, dois: Sequence[str]) -> dict[str, int]:
     once per chunk of a few hundred DOIs.
     """
     found: dict[str, int] = {}
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         for chunk in _chunks(sorted({doi.lower() for doi in dois})):
             doi = func.lower(papers.c.doi)
             query = select(doi, papers.c.id).where(doi.in_(chunk), is_listed())
@@ -278,7 +278,7 @@ def keys_by_doi(db: Database, dois: Sequence[str]) -> dict[str, int]:
 def listed_titles(db: Database) -> list[tuple[int, str]]:
     """Every listed paper's key and title, for matching imported titles exactly (one read
     of a narrow column; an import that needs it is rare and bounded)."""
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         query = select(papers.c.id, papers.c.title).where(is_listed())
         return [(int(key), title) for key, title in connection.execute(query)]
 

@@ -67,7 +67,7 @@ def papers_needing_terms(
         .order_by(papers.c.id)
         .limit(limit)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         rows = connection.execute(query).all()
     last = int(rows[-1][0]) if rows else 0
     stale = [int(key) for key, analyzer, paired in rows if analyzer != ANALYZER or not paired]
@@ -86,14 +86,14 @@ def write_terms_for_keys(db: Database, keys: Sequence[int]) -> None:
 def terms_seq(db: Database) -> int:
     """A number that grows with every write of terms: one indexed read."""
     query = select(change_counters.c.value).where(change_counters.c.name == TERMS_COUNTER)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
 def count_terms(db: Database) -> int:
     """How many papers have terms made by the current analyzer."""
     query = select(func.count()).where(paper_terms.c.analyzer == ANALYZER)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
@@ -119,7 +119,7 @@ def count_missing_pairs(db: Database) -> int:
     query = select(func.count()).where(
         paper_terms.c.analyzer == ANALYZER, paper_terms.c.pairs.is_(None)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
@@ -129,7 +129,7 @@ def model_terms_by_keys(db: Database, keys: Sequence[int]) -> dict[int, tuple[by
     query = select(paper_terms.c.paper_id, paper_terms.c.terms, paper_terms.c.pairs).where(
         paper_terms.c.analyzer == ANALYZER, paper_terms.c.pairs.is_not(None)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         for start in range(0, len(keys), KEYS_PER_QUERY):
             chunk = list(keys[start : start + KEYS_PER_QUERY])
             rows = connection.execute(query.where(paper_terms.c.paper_id.in_(chunk)))

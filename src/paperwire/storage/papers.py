@@ -157,7 +157,7 @@ def papers_change(db: Database) -> PapersChange:
     query = select(change_counters.c.value, change_counters.c.changed_at).where(
         change_counters.c.name == PAPERS_COUNTER
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(query).first()
     if row is None:
         return PapersChange(0, None)
@@ -170,14 +170,14 @@ def papers_version(db: Database) -> int:
 
 
 def get_paper(db: Database, arxiv_id: str) -> Paper | None:
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         found = _select_papers(connection, [arxiv_id])
     return found[0] if found else None
 
 
 def papers_by_ids(db: Database, arxiv_ids: Sequence[str]) -> list[Paper]:
     """Papers in the order of arxiv_ids; unknown ids are left out."""
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         found = {p.arxiv_id: p for p in _select_papers(connection, list(arxiv_ids))}
     return [found[i] for i in arxiv_ids if i in found]
 
@@ -187,7 +187,7 @@ def papers_by_keys(db: Database, keys: Sequence[int]) -> dict[int, Paper]:
     if not keys:
         return {}
     query = select(papers.c.id, *_PAPER_COLUMNS).where(papers.c.id.in_(list(keys)), is_listed())
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return {row[0]: _paper(row) for row in connection.execute(query)}
 
 
@@ -209,7 +209,7 @@ def _pairs_by_keys(
     where: ColumnElement[bool],
 ) -> dict[int, tuple[str, str]]:
     found: dict[int, tuple[str, str]] = {}
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         for start in range(0, len(keys), 1_000):
             chunk = list(keys[start : start + 1_000])
             query = select(papers.c.id, first, second).where(papers.c.id.in_(chunk), where)
@@ -220,27 +220,27 @@ def _pairs_by_keys(
 def paper_key(db: Database, arxiv_id: str) -> int | None:
     """The integer key of a listed paper, or None when it is not stored or hidden."""
     query = select(papers.c.id).where(papers.c.arxiv_id == arxiv_id, is_listed())
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         key = connection.scalar(query)
     return None if key is None else int(key)
 
 
 def last_paper_key(db: Database) -> int:
     """The largest paper key so far (0 for none): papers stored later get larger ones."""
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(select(func.max(papers.c.id))) or 0)
 
 
 def count_papers(db: Database) -> int:
     """Every stored paper, hidden ones included."""
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(select(func.count()).select_from(papers)) or 0)
 
 
 def count_listed_papers(db: Database) -> int:
     """The stored papers readers may see."""
     query = select(func.count()).select_from(papers).where(is_listed())
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
@@ -264,7 +264,7 @@ def _first_listing_day(db: Database, condition: Any, *, newest: bool) -> date | 
     # a condition on another column would read every entry instead.
     order = papers.c.listing_day.desc() if newest else papers.c.listing_day.asc()
     query = select(papers.c.listing_day).where(condition, is_listed()).order_by(order).limit(1)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return _as_date(connection.scalar(query))
 
 
@@ -293,7 +293,7 @@ def papers_listed_between(
         .limit(limit)
         .offset(offset)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         # Ordering index entries and then reading only the page's rows avoids sorting
         # whole rows, abstracts included, of every paper in a busy month.
         ids = list(connection.scalars(page_ids))
@@ -312,7 +312,7 @@ def papers_before(db: Database, position: tuple[date, str] | None, limit: int) -
             | ((papers.c.listing_day == day) & (papers.c.arxiv_id < arxiv_id))
         )
     query = query.order_by(papers.c.listing_day.desc(), papers.c.arxiv_id.desc()).limit(limit)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         ids = list(connection.scalars(query))
     return papers_by_ids(db, ids)
 
@@ -395,7 +395,7 @@ def hidden_papers(db: Database) -> list[HiddenPaper]:
         .where(papers.c.hidden_at.is_not(None))
         .order_by(papers.c.hidden_at.desc(), papers.c.arxiv_id)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         rows = connection.execute(query).all()
     return [
         HiddenPaper(row[0], row[1], _as_utc(row[2]) or datetime.now(UTC), row[3]) for row in rows

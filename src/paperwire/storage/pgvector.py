@@ -99,7 +99,7 @@ def database_vectors_available(db: Database) -> bool:
     """True when the database can search embeddings itself (PostgreSQL with pgvector)."""
     if db.dialect != "postgresql":
         return False
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return has_vector_column(connection)
 
 

@@ -42,14 +42,14 @@ class Scoring:
 def count_due(db: Database, now: datetime) -> int:
     """How many GitHub repositories are due for a count as of now."""
     query = select(func.count()).select_from(repositories).where(_is_due(now))
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
 def next_due_at(db: Database) -> datetime | None:
     """When the next GitHub repository falls due (None: there are none)."""
     query = select(func.min(repositories.c.next_check_at)).where(repositories.c.host == GITHUB_HOST)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return _utc(connection.scalar(query))
 
 
@@ -201,7 +201,7 @@ def star_history(db: Database, repository_id: int) -> list[DailyCount]:
         .where(repository_stars.c.repository_id == repository_id)
         .order_by(repository_stars.c.day)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [(_day(day), int(stars)) for day, stars in connection.execute(query)]
 
 

@@ -135,7 +135,7 @@ def keyword_search(
             "abstract_options": f"{marks}, MaxWords={SNIPPET_TOKENS}, MinWords=20",
         }
     params |= filter_params | {"limit": limit, "offset": offset}
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         rows = connection.execute(statement, params).all()
     return [
         KeywordMatch(row[0], _higher_is_better(db, row[1]), row[2] or "", row[3] or "")
@@ -225,7 +225,7 @@ def keyword_ranking(
     else:
         tsquery, params = _postgres_tsquery(query)
         statement = text(_POSTGRES_KEYS.format(tsquery=tsquery, filters=filters))
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         values = params | filter_params | {"limit": limit, "offset": offset}
         rows = connection.execute(statement, values).all()
     return [(int(key), _higher_is_better(db, rank)) for key, rank in rows]
@@ -235,7 +235,7 @@ def capped_match_counts(db: Database, queries: Sequence[KeywordQuery], cap: int)
     """For each one-term query, how many papers match it, counting no further than cap:
     cheap (it stops at cap), and enough to tell rare terms from common ones."""
     statement = _SQLITE_CAPPED_COUNT if db.dialect == "sqlite" else _POSTGRES_CAPPED_COUNT
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [
             int(
                 connection.scalar(
@@ -270,7 +270,7 @@ def stems_starting(db: Database, prefix: str, limit: int) -> list[str] | None:
     # Every string that starts with prefix sorts between it and the prefix with its last
     # character's successor, in FTS5's binary order.
     high = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         connection.execute(_SQLITE_VOCABULARY_TABLE)
         rows = connection.execute(
             _SQLITE_STEMS_FROM, {"low": prefix, "high": high, "limit": limit}

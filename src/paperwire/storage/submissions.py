@@ -39,5 +39,5 @@ def submitted_by(db: Database, user_id: int, limit: int) -> list[str]:
         .order_by(submissions.c.submitted_at.desc())
         .limit(limit)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return list(connection.scalars(query))

@@ -50,7 +50,7 @@ def active_tokens(db: Database, user_id: int) -> list[AccessToken]:
         .where(access_tokens.c.user_id == user_id, access_tokens.c.revoked_at.is_(None))
         .order_by(access_tokens.c.created_at.desc(), access_tokens.c.id.desc())
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return [AccessToken(*row) for row in connection.execute(query)]
 
 
@@ -58,7 +58,7 @@ def count_active_tokens(db: Database, user_id: int) -> int:
     query = select(func.count()).where(
         access_tokens.c.user_id == user_id, access_tokens.c.revoked_at.is_(None)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
@@ -85,7 +85,7 @@ def user_of_token(db: Database, token_hash: str, now: datetime) -> tuple[User, s
     query = select(columns.id, columns.user_id, columns.scope, columns.last_used_at).where(
         columns.token_hash == token_hash, columns.revoked_at.is_(None)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         found = connection.execute(query).first()
     if found is None:
         return None

@@ -76,7 +76,7 @@ def trending_page(
         found.c.published_at.desc().nulls_last(),
         found.c.arxiv_id,
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         rows = connection.execute(page.limit(limit).offset(offset)).all()
         total = connection.scalar(select(func.count()).select_from(found))
     return [_entry(row, anchor) for row in rows], int(total or 0)

@@ -95,13 +95,13 @@ def password_hash_for_login(db: Database, login: str) -> tuple[User, str] | None
     query = select(*_USER_COLUMNS, users.c.password_hash).where(
         (users.c.username_key == key) | (users.c.email_key == key)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(query).first()
     return None if row is None else (_user(row), str(row.password_hash))
 
 
 def password_hash_of(db: Database, user_id: int) -> str | None:
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         found = connection.scalar(select(users.c.password_hash).where(users.c.id == user_id))
     return None if found is None else str(found)
 
@@ -150,7 +150,7 @@ def user_of_session(db: Database, id_hash: str) -> User | None:
         .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
         .where(sessions.c.id_hash == id_hash, sessions.c.expires_at > datetime.now(UTC))
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(query).first()
     return None if row is None else _user(row)
 
@@ -169,17 +169,17 @@ def delete_sessions_of(db: Database, user_id: int) -> int:
 
 def count_sessions(db: Database, user_id: int) -> int:
     query = select(func.count()).select_from(sessions).where(sessions.c.user_id == user_id)
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(query) or 0)
 
 
 def count_users(db: Database) -> int:
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return int(connection.scalar(select(func.count()).select_from(users)) or 0)
 
 
 def _one(db: Database, condition: Any) -> User | None:
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         row = connection.execute(select(*_USER_COLUMNS).where(condition)).first()
     return None if row is None else _user(row)
 

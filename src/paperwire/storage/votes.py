@@ -151,7 +151,7 @@ def stats_for(db: Database, arxiv_ids: Sequence[str]) -> dict[str, PaperStats]:
         .outerjoin(users, users.c.id == submissions.c.user_id)
         .where(papers.c.arxiv_id.in_(list(arxiv_ids)))
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return {
             row[0]: PaperStats(int(row[1] or 0), int(row[2] or 0), row[3])
             for row in connection.execute(query)
@@ -173,7 +173,7 @@ def marked_among(db: Database, marks: Table, user_id: int, arxiv_ids: Sequence[s
         .join(marks, marks.c.paper_id == papers.c.id)
         .where(marks.c.user_id == user_id, papers.c.arxiv_id.in_(list(arxiv_ids)))
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return set(connection.scalars(query))
 
 
@@ -188,7 +188,7 @@ def gains_since(db: Database, arxiv_ids: Sequence[str], since: datetime) -> dict
         .where(papers.c.arxiv_id.in_(list(arxiv_ids)), vote_buckets.c.hour >= start)
         .group_by(papers.c.arxiv_id)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return {row[0]: int(row[1] or 0) for row in connection.execute(query)}
 
 
@@ -200,7 +200,7 @@ def daily_changes(db: Database, arxiv_id: str, since: datetime) -> dict[str, int
         .where(papers.c.arxiv_id == arxiv_id, vote_buckets.c.hour >= since)
     )
     days: dict[str, int] = {}
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         for hour, delta in connection.execute(query):
             key = _utc(hour).date().isoformat()
             days[key] = days.get(key, 0) + int(delta)
@@ -216,13 +216,13 @@ def upvoted_by(db: Database, user_id: int, limit: int) -> list[str]:
         .order_by(votes.c.created_at.desc(), papers.c.arxiv_id)
         .limit(limit)
     )
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         return list(connection.scalars(query))
 
 
 def count_votes(db: Database, arxiv_id: str) -> tuple[int, int]:
     """(votes rows, the aggregate's count) of a paper: equal unless something is wrong."""
-    with db.engine.connect() as connection:
+    with db.read() as connection:
         paper_id = paper_key(connection, arxiv_id)
         rows = connection.scalar(select(func.count()).where(votes.c.paper_id == paper_id))
         stored = connection.scalar(

@@ -32,6 +32,9 @@ class Renderer:
         self.settings = settings
         self.templates = Jinja2Templates(directory=TEMPLATES_DIR)
         env = self.templates.env
+        # Templates ship inside the package and change only with it: no stat() of every
+        # template a page extends or includes on each render.
+        env.auto_reload = False
         # Whatever the database holds, no control or bidi-override character reaches a page.
         env.finalize = without_unsafe_controls_in
         env.filters["preview"] = preview

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
@@ -30,6 +32,8 @@ from paperwire.storage.search import PaperFilter
 from paperwire.web import auth
 from paperwire.web.rendering import public_base_url
 
+P = ParamSpec("P")
+R = TypeVar("R")
 MAX_PAGE = 10_000
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 CATEGORY_RE = re.compile(r"[a-z][a-z\-]{1,15}(\.[A-Za-z][A-Za-z\-]{0,15})?")
@@ -87,6 +91,20 @@ settings = auth.settings
 def searcher(request: Request) -> Searcher:
     found: Searcher = request.app.state.searcher
     return found
+
+
+def one_snapshot(view: Callable[P, R]) -> Callable[P, R]:
+    """For a synchronous view that only reads (a request parameter named request): its
+    reads share one database connection and transaction (Database.shared_reads)."""
+
+    @functools.wraps(view)
+    def reading(*args: P.args, **kwargs: P.kwargs) -> R:
+        request = kwargs["request"]
+        assert isinstance(request, Request)
+        with database(request).shared_reads():
+            return view(*args, **kwargs)
+
+    return reading
 
 
 def search_filter(
