@@ -29,6 +29,8 @@ _NEW_ID = r"\d{2}(?:0[1-9]|1[0-2])\.\d{4,5}"
 _NEW_ID_MONTH_RE = re.compile(r"^(\d{2})(\d{2})\.")
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ID_RE = re.compile(rf"^(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>\d+))?$")
+# An id as papers are keyed (no version), for matching inside a longer pattern.
+KEYED_ID_PATTERN = rf"(?:{_NEW_ID}|{_OLD_ID})"
 _CATEGORY_RE = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 _WITHDRAWN_RE = re.compile(r"\b(?:withdrawn|withdraw)\b", re.IGNORECASE)
 _URL_PREFIX_RE = re.compile(

@@ -102,6 +102,7 @@ def create_app(
     # A mailer per message: an SMTP connection is not shared between request threads.
     app.state.new_mailer = (lambda: mailer) if mailer else (lambda: mailer_from_settings(settings))
     app.state.fetch_paper = fetch_paper or arxiv_fetcher(settings)
+    app.include_router(pages.paper_first)  # the paper page, before every other route
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api_routes.router)
     app.include_router(api_me.router)
