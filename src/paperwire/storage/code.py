@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from paperwire.storage.counters import dialect_insert
 from paperwire.storage.database import Database
@@ -31,28 +31,31 @@ class PaperCode:
 NO_CODE = PaperCode()
 
 
+# Read on every page that lists papers: built once (see storage/papers.py).
+_CODE = (
+    select(
+        papers.c.arxiv_id,
+        paper_links.c.code_url,
+        paper_links.c.project_url,
+        repositories.c.stars,
+        repositories.c.stars_gained_week,
+        repositories.c.status,
+    )
+    .select_from(
+        papers.join(paper_links, paper_links.c.paper_id == papers.c.id).outerjoin(
+            repositories, repositories.c.id == paper_links.c.repository_id
+        )
+    )
+    .where(papers.c.arxiv_id.in_(bindparam("arxiv_ids", expanding=True)))
+)
+
+
 def code_for(db: Database, arxiv_ids: Sequence[str]) -> dict[str, PaperCode]:
     """The links and stars of the papers among arxiv_ids that have any: one query."""
     if not arxiv_ids:
         return {}
-    query = (
-        select(
-            papers.c.arxiv_id,
-            paper_links.c.code_url,
-            paper_links.c.project_url,
-            repositories.c.stars,
-            repositories.c.stars_gained_week,
-            repositories.c.status,
-        )
-        .select_from(
-            papers.join(paper_links, paper_links.c.paper_id == papers.c.id).outerjoin(
-                repositories, repositories.c.id == paper_links.c.repository_id
-            )
-        )
-        .where(papers.c.arxiv_id.in_(sorted(set(arxiv_ids))))
-    )
     with db.read() as connection:
-        rows = connection.execute(query).all()
+        rows = connection.execute(_CODE, {"arxiv_ids": sorted(set(arxiv_ids))}).all()
     return {
         row.arxiv_id: PaperCode(
             code_url=row.code_url,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from paperwire.storage.counters import COMMUNITY_COUNTER, count_change
 from paperwire.storage.database import Database
@@ -54,9 +54,8 @@ def add_comment(db: Database, user_id: int, arxiv_id: str, body: str) -> int:
 
 def comments_on(db: Database, arxiv_id: str) -> list[Comment]:
     """Every comment on a paper, hidden ones included, oldest first."""
-    query = _select().where(papers.c.arxiv_id == arxiv_id).order_by(comments.c.created_at)
     with db.read() as connection:
-        return [_comment(row) for row in connection.execute(query)]
+        return [_comment(row) for row in connection.execute(_ON_PAPER, {"arxiv_id": arxiv_id})]
 
 
 def comment_by_id(db: Database, comment_id: int) -> Comment | None:
@@ -123,6 +122,12 @@ def _select() -> Any:
         .join(papers, papers.c.id == comments.c.paper_id)
         .join(users, users.c.id == comments.c.user_id)
     )
+
+
+# Read on every paper page: built once (see storage/papers.py).
+_ON_PAPER = (
+    _select().where(papers.c.arxiv_id == bindparam("arxiv_id")).order_by(comments.c.created_at)
+)
 
 
 def _comment(row: Any) -> Comment:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperwire.storage.database import Database
@@ -36,10 +36,13 @@ def advance_counter(connection: Connection, name: str) -> int:
     return int(connection.scalar(query) or 0)
 
 
+# Read by every page and cache check: built once (see storage/papers.py).
+_VALUE = select(change_counters.c.value).where(change_counters.c.name == bindparam("name"))
+
+
 def counter_value(db: Database, name: str) -> int:
-    query = select(change_counters.c.value).where(change_counters.c.name == name)
     with db.read() as connection:
-        return int(connection.scalar(query) or 0)
+        return int(connection.scalar(_VALUE, {"name": name}) or 0)
 
 
 @dataclass(frozen=True, slots=True)

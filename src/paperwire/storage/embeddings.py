@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Executable, Select, func, select, update
 
-from paperwire.storage.counters import advance_counter, dialect_insert
+from paperwire.storage.counters import advance_counter, counter_value, dialect_insert
 from paperwire.storage.database import Database
 from paperwire.storage.index_rows import (
     count_listed_rows,
@@ -19,7 +19,7 @@ from paperwire.storage.index_rows import (
     rows_since,
 )
 from paperwire.storage.pgvector import has_vector_column, store_database_vectors
-from paperwire.storage.schema import change_counters, paper_embeddings, papers
+from paperwire.storage.schema import paper_embeddings, papers
 
 EMBEDDINGS_COUNTER = "embeddings"
 # Persisted format (docs/search.md): little-endian IEEE float16, L2-normalised.
@@ -146,9 +146,7 @@ def refile_embeddings(connection: Connection, arxiv_ids: Sequence[str]) -> None:
 
 def embeddings_seq(db: Database) -> int:
     """A number that grows with every write of embeddings: one indexed read."""
-    query = select(change_counters.c.value).where(change_counters.c.name == EMBEDDINGS_COUNTER)
-    with db.read() as connection:
-        return int(connection.scalar(query) or 0)
+    return counter_value(db, EMBEDDINGS_COUNTER)
 
 
 def count_embeddings(db: Database, model: str) -> int:

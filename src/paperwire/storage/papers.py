@@ -35,6 +35,15 @@ from paperwire.storage.search import index_texts, unindex_texts
 from paperwire.storage.visibility import is_listed
 
 _PAPER_COLUMNS = [papers.c[name] for name in PAPER_FIELDS]
+# The reads of every paper page, built once: building a statement and its cache key cost
+# more than running it (a select memoizes its cache key; docs/performance.md).
+_LISTED_BY_ARXIV_ID = select(*_PAPER_COLUMNS).where(
+    papers.c.arxiv_id.in_(bindparam("arxiv_ids", expanding=True)), is_listed()
+)
+_LISTED_BY_KEY = select(papers.c.id, *_PAPER_COLUMNS).where(
+    papers.c.id.in_(bindparam("keys", expanding=True)), is_listed()
+)
+_LISTED_KEY = select(papers.c.id).where(papers.c.arxiv_id == bindparam("arxiv_id"), is_listed())
 _UPSERT_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
@@ -186,9 +195,9 @@ def papers_by_keys(db: Database, keys: Sequence[int]) -> dict[int, Paper]:
     """Listed papers by their integer key (as embeddings store them); others left out."""
     if not keys:
         return {}
-    query = select(papers.c.id, *_PAPER_COLUMNS).where(papers.c.id.in_(list(keys)), is_listed())
     with db.read() as connection:
-        return {row[0]: _paper(row) for row in connection.execute(query)}
+        rows = connection.execute(_LISTED_BY_KEY, {"keys": list(keys)})
+        return {row[0]: _paper(row) for row in rows}
 
 
 def titles_by_keys(db: Database, keys: Sequence[int]) -> dict[int, tuple[str, str]]:
@@ -219,9 +228,8 @@ def _pairs_by_keys(
 
 def paper_key(db: Database, arxiv_id: str) -> int | None:
     """The integer key of a listed paper, or None when it is not stored or hidden."""
-    query = select(papers.c.id).where(papers.c.arxiv_id == arxiv_id, is_listed())
     with db.read() as connection:
-        key = connection.scalar(query)
+        key = connection.scalar(_LISTED_KEY, {"arxiv_id": arxiv_id})
     return None if key is None else int(key)
 
 
@@ -454,14 +462,18 @@ def _select_papers(
 ) -> list[Paper]:
     if not arxiv_ids:
         return []
-    query = select(*_PAPER_COLUMNS).where(papers.c.arxiv_id.in_(arxiv_ids))
-    if for_update:
-        # PostgreSQL locks the rows to merge into, always in id order so that two batches
-        # never wait for each other; SQLite already holds the database's write lock.
-        # Hidden papers are merged into too: they stay hidden, and are never stored twice.
-        query = query.order_by(papers.c.arxiv_id).with_for_update()
-    else:
-        query = query.where(is_listed())
+    if not for_update:
+        rows = connection.execute(_LISTED_BY_ARXIV_ID, {"arxiv_ids": arxiv_ids})
+        return [_paper(row) for row in rows]
+    # PostgreSQL locks the rows to merge into, always in id order so that two batches
+    # never wait for each other; SQLite already holds the database's write lock.
+    # Hidden papers are merged into too: they stay hidden, and are never stored twice.
+    query = (
+        select(*_PAPER_COLUMNS)
+        .where(papers.c.arxiv_id.in_(arxiv_ids))
+        .order_by(papers.c.arxiv_id)
+        .with_for_update()
+    )
     return [_paper(row) for row in connection.execute(query)]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from paperwire.ranking.trending import decayed, vote_weight
@@ -140,22 +140,28 @@ class PaperStats:
     submitter: str | None = None  # the username that submitted the paper, if one did
 
 
+# Read on every paper page: built once (see _LISTED_BY_ARXIV_ID in storage/papers.py).
+_STATS = (
+    select(papers.c.arxiv_id, paper_stats.c.votes, paper_stats.c.comments, users.c.username)
+    .outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.id)
+    .outerjoin(submissions, submissions.c.paper_id == papers.c.id)
+    .outerjoin(users, users.c.id == submissions.c.user_id)
+    .where(papers.c.arxiv_id.in_(bindparam("arxiv_ids", expanding=True)))
+)
+_CHANGES = (
+    select(vote_buckets.c.hour, vote_buckets.c.delta)
+    .join(papers, papers.c.id == vote_buckets.c.paper_id)
+    .where(papers.c.arxiv_id == bindparam("arxiv_id"), vote_buckets.c.hour >= bindparam("since"))
+)
+
+
 def stats_for(db: Database, arxiv_ids: Sequence[str]) -> dict[str, PaperStats]:
     """Votes cast here, visible comments and submitter of each paper that has any: one query."""
     if not arxiv_ids:
         return {}
-    query = (
-        select(papers.c.arxiv_id, paper_stats.c.votes, paper_stats.c.comments, users.c.username)
-        .outerjoin(paper_stats, paper_stats.c.paper_id == papers.c.id)
-        .outerjoin(submissions, submissions.c.paper_id == papers.c.id)
-        .outerjoin(users, users.c.id == submissions.c.user_id)
-        .where(papers.c.arxiv_id.in_(list(arxiv_ids)))
-    )
     with db.read() as connection:
-        return {
-            row[0]: PaperStats(int(row[1] or 0), int(row[2] or 0), row[3])
-            for row in connection.execute(query)
-        }
+        rows = connection.execute(_STATS, {"arxiv_ids": list(arxiv_ids)})
+        return {row[0]: PaperStats(int(row[1] or 0), int(row[2] or 0), row[3]) for row in rows}
 
 
 def voted_among(db: Database, user_id: int, arxiv_ids: Sequence[str]) -> set[str]:
@@ -194,14 +200,9 @@ def gains_since(db: Database, arxiv_ids: Sequence[str], since: datetime) -> dict
 
 def daily_changes(db: Database, arxiv_id: str, since: datetime) -> dict[str, int]:
     """The net vote change of each UTC day (YYYY-MM-DD) from `since` on."""
-    query = (
-        select(vote_buckets.c.hour, vote_buckets.c.delta)
-        .join(papers, papers.c.id == vote_buckets.c.paper_id)
-        .where(papers.c.arxiv_id == arxiv_id, vote_buckets.c.hour >= since)
-    )
     days: dict[str, int] = {}
     with db.read() as connection:
-        for hour, delta in connection.execute(query):
+        for hour, delta in connection.execute(_CHANGES, {"arxiv_id": arxiv_id, "since": since}):
             key = _utc(hour).date().isoformat()
             days[key] = days.get(key, 0) + int(delta)
     return days
