@@ -56,6 +56,8 @@ _UNSAFE_COMMAND_RE = re.compile(
 # Characters with a meaning in TeX's text mode, shown as themselves there (kept in math).
 _TEXT_MODE_SYMBOLS = {"^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
 _CARET_PAIR_RE = re.compile(r"\^(?=\^)")
+# Every character _bibtex_text may change; a text without any is already a BibTeX value.
+_BIBTEX_SPECIAL_RE = re.compile(r"[\\{}%&#_$^~]")
 # A DOI or URL is verbatim to biblatex, but BibTeX styles hand it to \url inside another
 # command, where these cannot pass (the url package's manual): no real DOI holds them.
 _VERBATIM_DROPPED_RE = re.compile(r"[{}\\^%#]")
@@ -145,6 +147,8 @@ def _bibtex_text(text: str) -> str:
     dropped.
     """
     text = _clean(text)
+    if not _BIBTEX_SPECIAL_RE.search(text):
+        return text  # most titles and names: nothing below would change a character
     in_math = _math_mask(text)
     tokens = [match.span() for match in _TEX_TOKEN_RE.finditer(text)]
     escaped = {end - 1 for start, end in tokens if end - start == 2 and text[start + 1] in "{}"}
