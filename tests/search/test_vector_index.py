@@ -235,3 +235,11 @@ def test_vectors_of_gives_the_current_vectors_in_the_order_asked(
     assert found == [keys[5], keys[0], keys[7]]  # hidden and unknown papers left out
     expected = np.stack([-vectors[5], vectors[0], vectors[7]])
     assert np.allclose(got, expected, atol=2e-3)
+    # One at a time, as the paper page asks: the same answers.
+    for key in asked:
+        one = index.vector_of(key)
+        if key in found:
+            assert one is not None and np.array_equal(one, got[found.index(key)])
+        else:
+            assert one is None
+    assert index.vector_of(max(keys) + 1) is None  # past the last stored key

@@ -33,8 +33,10 @@ class RowTable:
         return np.where(self.sorted_ids[at] == wanted, self.by_paper[at], -1)
 
     def row_of(self, paper_id: int) -> int | None:
-        row = int(self.rows_of(np.array([paper_id]))[0])
-        return None if row < 0 else row
+        at = int(np.searchsorted(self.sorted_ids, paper_id))
+        if at == len(self.sorted_ids) or self.sorted_ids[at] != paper_id:
+            return None
+        return int(self.by_paper[at])
 
 
 def save_rows(

@@ -192,8 +192,18 @@ class VectorIndex:
         return list(embedding_store.vectors_since(db, self.model, self.dims, after_seq))
 
     def vector_of(self, paper_id: int) -> np.ndarray | None:
-        _, vectors = self.vectors_of([paper_id])
-        return vectors[0] if len(vectors) else None
+        """One paper's vector as vectors_of gives it, without its arrays of one (every
+        paper page asks)."""
+        state = self._state
+        row = state.overlay.rows_by_paper.get(paper_id)
+        if row is not None:
+            return np.array(state.overlay.vectors[row], np.float32)
+        if state.base is None:
+            return None
+        row = state.base.rows.row_of(paper_id)
+        if row is None or not state.usable[row]:
+            return None
+        return np.array(state.base.vectors[row], np.float32)
 
     def vectors_of(self, paper_ids: Sequence[int]) -> tuple[list[int], np.ndarray]:
         """The vectors of those of paper_ids the index holds, in their order, and which."""
