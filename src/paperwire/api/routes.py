@@ -45,7 +45,7 @@ from paperwire.web.views import (
     base_url,
     canonical_id,
     database,
-    one_snapshot,
+    read_only,
     search_filter,
     search_limit,
     searcher,
@@ -82,7 +82,7 @@ def _respond(request: Request, build: Callable[[], Any], *key: Hashable) -> Resp
     summary="Papers of a day, week or month (Hugging Face compatible)",
     responses=error_responses(404),
 )
-@one_snapshot
+@read_only
 def daily_papers(
     request: Request,
     p: Annotated[int, Query(ge=0, le=MAX_API_PAGE, description="Page, from 0")] = 0,
@@ -177,7 +177,7 @@ def _trending_in(
 
 
 @router.get("/papers/trending/code", summary="Papers whose code gained stars recently")
-@one_snapshot
+@read_only
 def code_trending(
     request: Request,
     p: Annotated[int, Query(ge=0, le=MAX_API_PAGE, description="Page, from 0")] = 0,
@@ -211,7 +211,7 @@ def code_trending(
     summary="Search papers (Hugging Face compatible)",
     responses=error_responses(404),
 )
-@one_snapshot
+@read_only
 def search(
     request: Request,
     q: Annotated[
@@ -255,7 +255,7 @@ def search(
     summary="Papers similar in meaning to one paper",
     responses=error_responses(404),
 )
-@one_snapshot
+@read_only
 def similar(
     request: Request,
     arxiv_id: Annotated[str, Path(max_length=64)],
@@ -290,7 +290,7 @@ def similar(
     summary="All papers by listing day, newest first, with cursor paging",
     responses=error_responses(404),
 )
-@one_snapshot
+@read_only
 def papers_by_date(
     request: Request,
     cursor: Annotated[
@@ -344,7 +344,7 @@ def _decode_cursor(cursor: str | None) -> tuple[date, str] | None:
     summary="One paper (Hugging Face compatible)",
     responses=error_responses(404),
 )
-@one_snapshot
+@read_only
 def paper(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Response:
     """The id as papers are keyed (2404.02258), or with a version (2404.02258v2), an `arXiv:`
     prefix or as an arXiv abs URL: each answers with the paper itself."""

@@ -85,7 +85,7 @@ def _hour(sort: str = "trending") -> str | None:
 
 
 @router.get("/", response_class=HTMLResponse, summary="The latest day that has papers")
-@views.one_snapshot
+@views.read_only
 def front_page(request: Request, page: PageNumber = 1, code: WithCode = False) -> Response:
     return _cached(request, lambda: _front_page(request, page, code))
 
@@ -110,7 +110,7 @@ Sort = Annotated[
 
 
 @router.get("/papers/date/{label}", response_class=HTMLResponse, summary="One listing day")
-@views.one_snapshot
+@views.read_only
 def day_page(
     request: Request,
     label: views.DayLabel,
@@ -125,7 +125,7 @@ def day_page(
 
 
 @router.get("/papers/week/{label}", response_class=HTMLResponse, summary="One ISO week")
-@views.one_snapshot
+@views.read_only
 def week_page(
     request: Request,
     label: views.WeekLabel,
@@ -140,7 +140,7 @@ def week_page(
 
 
 @router.get("/papers/month/{label}", response_class=HTMLResponse, summary="One month")
-@views.one_snapshot
+@views.read_only
 def month_page(
     request: Request,
     label: views.MonthLabel,
@@ -155,7 +155,7 @@ def month_page(
 
 
 @router.get("/papers/trending", response_class=HTMLResponse, summary="Trending papers")
-@views.one_snapshot
+@views.read_only
 def trending_page(request: Request, page: PageNumber = 1, code: WithCode = False) -> Response:
     today = newest_listing_day(datetime.now(UTC))
     return _cached(request, lambda: _trending_page(request, page, today, code), today, _hour())
@@ -179,7 +179,7 @@ def _trending_page(request: Request, page: int, today: date, with_code: bool) ->
     response_class=HTMLResponse,
     summary="Papers whose code gained stars recently",
 )
-@views.one_snapshot
+@views.read_only
 def code_trending_page(request: Request, page: PageNumber = 1) -> Response:
     """Papers of any age ranked by the stars their GitHub repositories gained recently, each
     day's gain halved every half-life (docs/ranking.md). Declared before /papers/{id}."""
@@ -199,7 +199,7 @@ def _code_trending_page(request: Request, page: int) -> HTMLResponse:
 
 
 @router.get("/search", response_class=HTMLResponse, summary="Search papers")
-@views.one_snapshot
+@views.read_only
 def search_page(
     request: Request,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
@@ -287,7 +287,7 @@ def about_trending(request: Request) -> HTMLResponse:
         }
     },
 )
-@views.one_snapshot
+@views.read_only
 def paper_page(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) -> Response:
     redirect = views.redirect_to_canonical(arxiv_id)
     if redirect is not None:

@@ -93,7 +93,7 @@ def searcher(request: Request) -> Searcher:
     return found
 
 
-def one_snapshot(view: Callable[P, R]) -> Callable[P, R]:
+def read_only(view: Callable[P, R]) -> Callable[P, R]:
     """For a synchronous view that only reads (a request parameter named request): its
     reads share one database connection and transaction (Database.shared_reads)."""
 
