@@ -69,14 +69,24 @@ class IndexFolder:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # CURRENT as last read, by the file's identity: a build replaces it by a rename,
+        # which gives it a new inode, so one stat() per paper page replaces a read.
+        self._read: tuple[tuple[int, int, int], str | None] | None = None
 
     def current_name(self) -> str | None:
-        """The name CURRENT gives, or None before the first build: one small read."""
+        """The name CURRENT gives, or None before the first build."""
+        pointer = self.path / CURRENT
         try:
-            name = (self.path / CURRENT).read_text(encoding="utf-8").strip()
+            found = os.stat(pointer)
+            identity = (found.st_ino, found.st_mtime_ns, found.st_size)
+            read = self._read
+            if read is not None and read[0] == identity:
+                return read[1]
+            name = pointer.read_text(encoding="utf-8").strip() or None
         except FileNotFoundError:
             return None
-        return name or None
+        self._read = (identity, name)
+        return name
 
     def current(self) -> Generation | None:
         """The current generation, or None when there is none or it cannot be read."""

@@ -241,6 +241,8 @@ def canonical_id(text: str) -> str | None:
 def redirect_to_canonical(arxiv_id: str, suffix: str = "") -> RedirectResponse | None:
     """A permanent redirect from another form of an id to /papers/ID (+ suffix); None when
     arxiv_id is already canonical or no id at all (the page then answers 404)."""
+    if is_arxiv_id(arxiv_id):
+        return None  # already as papers are keyed: most requests, with no parsing
     canonical = canonical_id(arxiv_id)
     if canonical is None or canonical == arxiv_id:
         return None
