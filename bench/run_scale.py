@@ -208,7 +208,8 @@ def worker_ready_s(settings: Settings) -> float:
 def over_http(settings: Settings, arxiv_ids: list[str], wrk_seconds: int) -> dict[str, Any]:
     os.environ["PAPERWIRE_PAGE_CACHE_ENTRIES"] = "0"  # every page rendered anew
     started = time.perf_counter()
-    with running_server(settings.data_dir, free_port(), 2, 0) as base_url:
+    port = free_port()
+    with running_server(settings.data_dir, port, 2, 0) as base_url:
         up_s = time.perf_counter() - started
         httpx.get(f"{base_url}/search", params={"q": "protein folding"}, timeout=60)
         first_search_s = time.perf_counter() - started
@@ -218,7 +219,7 @@ def over_http(settings: Settings, arxiv_ids: list[str], wrk_seconds: int) -> dic
                 lambda i: client.get(f"/papers/{arxiv_ids[20 + i]}").raise_for_status(),
                 min(PAGE_SAMPLES, len(arxiv_ids) - 20),
             )
-        workers = _worker_pids()
+        workers = _worker_pids(port)
         before = [_cpu_seconds(pid) for pid in workers]
         throughput = _wrk(base_url, arxiv_ids, wrk_seconds)
         if throughput is not None:  # both workers should have served: see _wrk
@@ -275,11 +276,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _worker_pids() -> list[int]:
-    """The pids of `paperwire serve` worker processes (children of the serve process)."""
-    found = subprocess.run(
-        ["pgrep", "-f", "multiprocessing.spawn"], capture_output=True, text=True, check=False
-    )
+def _worker_pids(port: int) -> list[int]:
+    """The worker processes of the `paperwire serve` listening on port (its children):
+    not those of another server running on the machine."""
+    serve = _pgrep("-f", f"serve --host 127.0.0.1 --port {port} ")
+    return [pid for parent in serve for pid in _pgrep("-P", str(parent), "-f", "spawn_main")]
+
+
+def _pgrep(*args: str) -> list[int]:
+    found = subprocess.run(["pgrep", *args], capture_output=True, text=True, check=False)
     return [int(pid) for pid in found.stdout.split()]
 
 
