@@ -147,6 +147,16 @@ def test_similar_papers_leave_the_paper_itself_out(searcher: Searcher) -> None:
     assert searcher.similar("2404.99999", limit=3) == []
 
 
+def test_similar_links_are_the_similar_papers_read_narrowly(searcher: Searcher) -> None:
+    full = searcher.similar(DOCTOR.arxiv_id, limit=5)
+    links = searcher.similar_links(DOCTOR.arxiv_id, limit=5)
+    assert [
+        (i.paper.arxiv_id, i.paper.title, i.paper.authors, i.paper.listing_day) for i in full
+    ] == [(i.paper.arxiv_id, i.paper.title, i.paper.authors, i.paper.listing_day) for i in links]
+    assert [i.similarity for i in full] == [i.similarity for i in links]
+    assert searcher.similar_links("2404.99999", limit=3) == []
+
+
 @pytest.mark.parametrize(
     "query",
     ['"unclosed phrase', "NEAR(car doctor)", "car:doctor ^x", "-car", "Zoë ü 日本語", "a" * 400],

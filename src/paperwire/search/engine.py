@@ -43,6 +43,7 @@ from paperwire.storage import Database, pgvector
 from paperwire.storage import embeddings as embedding_store
 from paperwire.storage import paper_terms as term_store
 from paperwire.storage import papers as paper_store
+from paperwire.storage.papers import PaperLink
 from paperwire.storage.search import (
     PaperFilter,
     capped_match_counts,
@@ -99,6 +100,12 @@ class SearchMode(StrEnum):
 class SimilarPaper:
     paper: Paper
     similarity: float  # cosine, 1.0 = same direction
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarLink:
+    paper: PaperLink
+    similarity: float
 
 
 class Searcher:
@@ -229,12 +236,19 @@ class Searcher:
 
     def similar(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarPaper]:
         """The papers closest in meaning to a stored paper, itself left out."""
-        key = paper_store.paper_key(self.db, arxiv_id)
-        if key is None:
-            return []
-        nearest = self._neighbours(key, min(limit, MAX_SIMILAR))
+        nearest = self._similar_keys(arxiv_id, limit)
         found = paper_store.papers_by_keys(self.db, [paper_id for paper_id, _ in nearest])
         return [SimilarPaper(found[k], score) for k, score in nearest if k in found]
+
+    def similar_links(self, arxiv_id: str, *, limit: int = 10) -> list[SimilarLink]:
+        """similar() as the paper page lists them: id, title, authors and day only."""
+        nearest = self._similar_keys(arxiv_id, limit)
+        found = paper_store.links_by_keys(self.db, [paper_id for paper_id, _ in nearest])
+        return [SimilarLink(found[k], score) for k, score in nearest if k in found]
+
+    def _similar_keys(self, arxiv_id: str, limit: int) -> list[tuple[int, float]]:
+        key = paper_store.paper_key(self.db, arxiv_id)
+        return [] if key is None else self._neighbours(key, min(limit, MAX_SIMILAR))
 
     def _neighbours(self, key: int, k: int) -> list[tuple[int, float]]:
         """A paper's nearest papers, remembered until any embedding changes: every paper

@@ -44,6 +44,9 @@ _LISTED_BY_KEY = select(papers.c.id, *_PAPER_COLUMNS).where(
     papers.c.id.in_(bindparam("keys", expanding=True)), is_listed()
 )
 _LISTED_KEY = select(papers.c.id).where(papers.c.arxiv_id == bindparam("arxiv_id"), is_listed())
+_LINKS_BY_KEY = select(
+    papers.c.id, papers.c.arxiv_id, papers.c.title, papers.c.authors, papers.c.listing_day
+).where(papers.c.id.in_(bindparam("keys", expanding=True)), is_listed())
 _UPSERT_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 
@@ -198,6 +201,29 @@ def papers_by_keys(db: Database, keys: Sequence[int]) -> dict[int, Paper]:
     with db.read() as connection:
         rows = connection.execute(_LISTED_BY_KEY, {"keys": list(keys)})
         return {row[0]: _paper(row) for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class PaperLink:
+    """What a link to a paper in a short list shows: the paper page's similar papers."""
+
+    arxiv_id: str
+    title: str
+    authors: tuple[str, ...]
+    listing_day: date | None
+
+
+def links_by_keys(db: Database, keys: Sequence[int]) -> dict[int, PaperLink]:
+    """Listed papers by their integer key, read narrowly: no abstract, dates or categories
+    to decode for a line of a list."""
+    if not keys:
+        return {}
+    with db.read() as connection:
+        rows = connection.execute(_LINKS_BY_KEY, {"keys": list(keys)})
+        return {
+            key: PaperLink(arxiv_id, title, tuple(authors), _as_date(day))
+            for key, arxiv_id, title, authors, day in rows
+        }
 
 
 def titles_by_keys(db: Database, keys: Sequence[int]) -> dict[int, tuple[str, str]]:

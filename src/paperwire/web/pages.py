@@ -294,7 +294,7 @@ def paper_page(request: Request, arxiv_id: Annotated[str, Path(max_length=64)]) 
         return redirect
     paper = views.paper_or_404(request, arxiv_id)
     community = community_view(request, [paper])
-    similar = views.searcher(request).similar(paper.arxiv_id, limit=SIMILAR_ON_PAGE)
+    similar = views.searcher(request).similar_links(paper.arxiv_id, limit=SIMILAR_ON_PAGE)
     context = {
         "tab": None,
         "paper": paper,
