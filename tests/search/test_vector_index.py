@@ -79,6 +79,18 @@ def test_nearest_agrees_with_brute_force(open_index: IndexOpener, db: Database) 
         assert found == _brute_force(keys, vectors, query, 10)
 
 
+def test_a_papers_neighbours_by_the_narrower_walk_agree_with_brute_force(
+    open_index: IndexOpener, db: Database
+) -> None:
+    keys, vectors = _store(db, 300, seed=11)
+    index = open_index(db)
+    for row in range(0, 300, 15):
+        found = index.nearest(vectors[row], 10, exclude=keys[row], near_paper=True)
+        others = [key for key in keys if key != keys[row]]
+        expected = _brute_force(others, np.delete(vectors, row, axis=0), vectors[row], 10)
+        assert [paper_id for paper_id, _ in found] == expected
+
+
 def test_filters_agree_with_brute_force_over_the_allowed_papers(
     open_index: IndexOpener, db: Database
 ) -> None:

@@ -295,7 +295,9 @@ class Searcher:
         the caller) when given, else from the database's vectors."""
         if index is not None:
             vector = index.vector_of(key)
-            return [] if vector is None else index.nearest(vector, k, exclude=key)
+            if vector is None:
+                return []
+            return index.nearest(vector, k, exclude=key, near_paper=True)
         embedder = self.embedder
         vector = embedding_store.stored_vector(self.db, embedder.name, embedder.dims, key)
         return [] if vector is None else self._nearest(vector, k, PaperFilter(), exclude=key)

@@ -31,7 +31,12 @@ MIN_GRAPH_ROWS = 20_000
 # HNSW settings, chosen with bench/run_scale.py for recall@10 >= 0.98 against the exact scan.
 CONNECTIVITY = 16
 EXPANSION_ADD = 128
-EXPANSION_SEARCH = 128
+# How wide a walk looks. A stored paper's own vector sits in the graph, among its
+# neighbours' links, and a narrow walk finds them (recall@10 0.995-0.998 at 64). A text
+# query falls between papers and needs a wider one: at 137k papers 128 found 0.973 of
+# its exact 10 and 256 found 0.991. Measured in docs/performance.md.
+EXPANSION_NEAR_PAPER = 64
+EXPANSION_NEAR_QUERY = 256
 # Papers are added to the graph by one thread: usearch's concurrent inserts left some
 # papers poorly linked (on 300 random vectors, 5-47 of 2,000 true neighbours missed against
 # none from one thread), and a build in the background should leave a core to the workers.
@@ -58,10 +63,16 @@ class VectorBase:
         return len(self.rows)
 
     def nearest_rows(
-        self, query: np.ndarray, k: int, usable: np.ndarray, usable_count: int
+        self,
+        query: np.ndarray,
+        k: int,
+        usable: np.ndarray,
+        usable_count: int,
+        *,
+        expansion: int = EXPANSION_NEAR_QUERY,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The (up to) k usable rows (a mask) most similar to query, and their cosines,
-        best first."""
+        best first; expansion is the graph walk's width."""
         if k <= 0 or not usable_count:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if self.graph is None or usable_count <= EXACT_FILTERED_ROWS:
@@ -69,10 +80,10 @@ class VectorBase:
             if len(rows) == len(self.rows):
                 return _top(np.arange(len(rows)), self.vectors @ query, k)
             return _top(rows, self.vectors[rows] @ query, k)
-        return self._from_graph(query, k, usable, usable_count)
+        return self._from_graph(query, k, usable, usable_count, expansion)
 
     def _from_graph(
-        self, query: np.ndarray, k: int, usable: np.ndarray, usable_count: int
+        self, query: np.ndarray, k: int, usable: np.ndarray, usable_count: int, expansion: int
     ) -> tuple[np.ndarray, np.ndarray]:
         assert self.graph is not None
         share = usable_count / len(self.rows)
@@ -81,7 +92,10 @@ class VectorBase:
             # One walk at a time per process: usearch gives each walk a search context
             # by thread slot, and request threads are not its threads. (8 threads walking
             # at once gave the same results as one, but its docs do not promise it.)
+            # The lock also keeps the walk's width to this walk.
             with _GRAPH_LOCK:
+                # usearch defines this setter apart from its getter, which mypy misreads.
+                self.graph.expansion_search = expansion  # type: ignore[misc]
                 found = self.graph.search(query, count)
             rows = np.asarray(found.keys, np.int64)
             rows = rows[usable[rows]]
@@ -161,6 +175,6 @@ def _new_graph(dims: int) -> Index:
         dtype=GRAPH_DTYPE,
         connectivity=CONNECTIVITY,
         expansion_add=EXPANSION_ADD,
-        expansion_search=EXPANSION_SEARCH,
+        expansion_search=EXPANSION_NEAR_QUERY,
         enable_key_lookups=False,
     )

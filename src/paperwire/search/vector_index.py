@@ -24,7 +24,12 @@ from paperwire.search.background import BackgroundRefresh
 from paperwire.search.index_files import IndexFileError, IndexFolder
 from paperwire.search.memory import release_freed_memory
 from paperwire.search.row_filter import allowed_rows, with_category_rows
-from paperwire.search.vector_base import VectorBase, open_vector_base
+from paperwire.search.vector_base import (
+    EXPANSION_NEAR_PAPER,
+    EXPANSION_NEAR_QUERY,
+    VectorBase,
+    open_vector_base,
+)
 from paperwire.storage import Database
 from paperwire.storage import embeddings as embedding_store
 from paperwire.storage.embeddings import StoredVectors
@@ -234,15 +239,19 @@ class VectorIndex:
         k: int,
         where: PaperFilter | None = None,
         exclude: int | None = None,
+        *,
+        near_paper: bool = False,
     ) -> list[tuple[int, float]]:
-        """The k papers most similar to query (a unit vector), best first, as (id, cosine)."""
+        """The k papers most similar to query (a unit vector), best first, as (id, cosine).
+        near_paper: query is a stored paper's own vector, which a narrower walk serves."""
         state = self._state
         if k <= 0 or not state.live:
             return []
         query = query.astype(np.float32, copy=False)
         found = _overlay_nearest(state.overlay, query, k, where, exclude)
         if state.base is not None and state.usable_count:
-            found += _base_nearest(state, query, k, where, exclude)
+            expansion = EXPANSION_NEAR_PAPER if near_paper else EXPANSION_NEAR_QUERY
+            found += _base_nearest(state, query, k, where, exclude, expansion)
             found.sort(key=lambda hit: -hit[1])
         return found[:k]
 
@@ -265,7 +274,12 @@ def _overlay_nearest(
 
 
 def _base_nearest(
-    state: _State, query: np.ndarray, k: int, where: PaperFilter | None, exclude: int | None
+    state: _State,
+    query: np.ndarray,
+    k: int,
+    where: PaperFilter | None,
+    exclude: int | None,
+    expansion: int,
 ) -> list[tuple[int, float]]:
     base = state.base
     assert base is not None
@@ -277,7 +291,7 @@ def _base_nearest(
         if excluded is not None:
             usable[excluded] = False
         count = int(np.count_nonzero(usable))
-    rows, scores = base.nearest_rows(query, k, usable, count)
+    rows, scores = base.nearest_rows(query, k, usable, count, expansion=expansion)
     paper_ids = base.rows.paper_ids[rows]
     return list(zip(paper_ids.tolist(), scores.astype(float).tolist(), strict=True))
 
