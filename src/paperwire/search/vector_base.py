@@ -33,10 +33,12 @@ CONNECTIVITY = 16
 EXPANSION_ADD = 128
 # How wide a walk looks. A stored paper's own vector sits in the graph, among its
 # neighbours' links, and a narrow walk finds them (recall@10 0.995-0.998 at 64). A text
-# query falls between papers and needs a wider one: at 137k papers 128 found 0.973 of
-# its exact 10 and 256 found 0.991. Measured in docs/performance.md.
+# query falls between papers and needs a wider one: at 137k papers 128 found 0.973 of its
+# exact 10 and 256 found 0.991; on the 1M bench corpus, whose copied papers crowd the
+# graph's links with twins, 256 found 0.939 and 1024 0.989, at about 7 ms a walk, which
+# hybrid search runs beside its keyword ranking. Measured in docs/performance.md.
 EXPANSION_NEAR_PAPER = 64
-EXPANSION_NEAR_QUERY = 256
+EXPANSION_NEAR_QUERY = 1024
 # Papers are added to the graph by one thread: usearch's concurrent inserts left some
 # papers poorly linked (on 300 random vectors, 5-47 of 2,000 true neighbours missed against
 # none from one thread), and a build in the background should leave a core to the workers.
