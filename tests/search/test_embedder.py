@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from paperwire.search.embedder import BUNDLED_MODEL_DIR, load_embedder
+from paperwire.search.embedder import BUNDLED_MODEL_DIR, StaticEmbedder, load_embedder
 
 RELATED = [
     "Detecting credit card fraud with machine learning",
@@ -21,6 +21,14 @@ RELATED = [
 def test_bundled_model_ships_with_the_package() -> None:
     for name in ("model.safetensors", "tokenizer.json", "config.json"):
         assert (BUNDLED_MODEL_DIR / name).is_file()
+
+
+def test_the_bundled_models_quick_load_gives_model2vecs_own_vectors() -> None:
+    texts = [*RELATED, "Self-supervised ViT pre-training (MAE) at 10^9 images", ""]
+    quick = StaticEmbedder.bundled()
+    own = StaticEmbedder.from_folder(BUNDLED_MODEL_DIR, "own")
+    assert quick.dims == own.dims
+    assert np.array_equal(quick.embed(texts), own.embed(texts))
 
 
 def test_bundled_model_gives_unit_vectors_that_rank_by_meaning() -> None:
