@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from paperwire.config import Settings
 from paperwire.ingest.arxiv.atom import ApiError, parse_api_feed
-from paperwire.ingest.arxiv.client import FetchError, PoliteClient
+from paperwire.ingest.arxiv.errors import FetchError
 from paperwire.ingest.arxiv.xmlsafe import MalformedResponse
 from paperwire.papers import InvalidArxivId, Paper, parse_arxiv_id
 from paperwire.ranking.calendar import newest_listing_day
@@ -40,6 +40,10 @@ def arxiv_fetcher(settings: Settings) -> Fetch:
     )
 
     def fetch(arxiv_id: str) -> Paper | None:
+        # Imported on the first submission: httpx, its retries and its command-line extras
+        # cost every web worker 75 ms at start, and most workers never fetch a paper.
+        from paperwire.ingest.arxiv.client import PoliteClient
+
         with PoliteClient(quick) as client:
             body = client.get(quick.arxiv_api_url, {"id_list": arxiv_id, "max_results": 1})
         found = [p for p in parse_api_feed(body).papers if p.arxiv_id == arxiv_id]

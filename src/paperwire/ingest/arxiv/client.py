@@ -19,6 +19,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 
 from paperwire import __version__
 from paperwire.config import Settings
+from paperwire.ingest.arxiv.errors import FetchError as FetchError
 
 log = logging.getLogger(__name__)
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -29,10 +30,6 @@ MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 MAX_REDIRECTS = 5
 # When the request now in flight must be over (time.monotonic()), or None for no limit.
 _DEADLINE: ContextVar[float | None] = ContextVar("arxiv_request_deadline", default=None)
-
-
-class FetchError(RuntimeError):
-    """A request to arXiv failed for good; the message says which and why."""
 
 
 class _TransientFailure(Exception):
