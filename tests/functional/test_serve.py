@@ -104,3 +104,32 @@ def test_workers_share_the_index_files_serve_builds_before_it_listens(tmp_path: 
     assert "building the search index (2,380 papers to add" in output
     assert f"built the search index of 2,380 papers in {tmp_path / 'data' / 'index'}" in output
     assert current.startswith("gen-")
+
+
+# What a web worker needs neither to start nor to search: each cost every worker's start
+# a tenth of a second or more (docs/performance.md).
+NOT_AT_WORKER_START = ("httpx", "tenacity", "huggingface_hub")
+WORKER_START = """
+import sys
+from paperwire.web.asgi import app_from_environment
+from paperwire.search.embedder import load_embedder
+app_from_environment()
+load_embedder("bundled").embed(["protein folding"])
+print(" ".join(name for name in sys.argv[1:] if name in sys.modules))
+"""
+
+
+def test_a_web_worker_starts_without_the_http_client_or_the_model_hub(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    db = Database.open(f"sqlite:///{tmp_path / 'data' / 'paperwire.sqlite3'}")
+    db.upgrade()
+    db.close()
+    started = subprocess.run(
+        [sys.executable, "-c", WORKER_START, *NOT_AT_WORKER_START],
+        env=environment(tmp_path / "data"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert started.stdout.strip() == ""
