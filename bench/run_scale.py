@@ -159,9 +159,8 @@ def in_process(searcher: Searcher, db: Database, samples: int) -> dict[str, Any]
 def _recall(base: VectorBase, rows: np.ndarray) -> float:
     """Share of the exact 10 nearest (by a scan of the mapped vectors) that the graph path
     (graph walk, then exact rescoring) returns, for each sampled paper's own vector, with
-    the narrower walk that similar papers takes. Ties
-    count as found: a copied paper has several neighbours at exactly the same cosine, and
-    any of them is as right as another."""
+    the narrower walk that similar papers takes. Ties count as found: a copied paper has
+    several neighbours at exactly the same cosine, and any of them is as right as another."""
     usable = np.ones(len(base), bool)
     found = 0
     for row in rows.tolist():
