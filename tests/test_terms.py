@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -41,6 +43,15 @@ def test_a_paper_round_trips_through_the_stored_format() -> None:
     assert found[term_hash("network")] == [1, 0, 1]
     assert found[term_hash("ada")] == [0, 1, 0]
     assert hashes.tolist() == sorted(hashes.tolist())
+
+
+def test_stored_terms_are_the_analysed_ones_when_a_word_is_seen_first_and_again() -> None:
+    text = "The Schrödinger equation of the distilled networks; of networks, the rest."
+    first, again = encode_paper("", [], text), encode_paper("", [], text)
+    assert first == again
+    _, hashes, counts = decode_terms([first[0]])
+    stored = dict(zip(hashes.tolist(), counts[:, 2].tolist(), strict=True))
+    assert stored == Counter(term_hash(term) for term in analyze(text))
 
 
 def test_many_papers_decode_at_once_including_empty_ones() -> None:
