@@ -4,6 +4,7 @@ reported clearly; the optional transformer agrees with the bundled model's ranki
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,21 @@ def test_the_bundled_models_quick_load_gives_model2vecs_own_vectors() -> None:
     own = StaticEmbedder.from_folder(BUNDLED_MODEL_DIR, "own")
     assert quick.dims == own.dims
     assert np.array_equal(quick.embed(texts), own.embed(texts))
+
+
+def test_pooling_the_cached_pieces_gives_model2vecs_vectors() -> None:
+    """embed() tokenizes through its word cache and sums float32 token vectors; model2vec
+    averages float16 ones. Both directions agree to float16's precision."""
+    embedder = StaticEmbedder.bundled()
+    sample = (Path(__file__).resolve().parents[1] / "data" / "cs-ai-sample.jsonl").read_text()
+    texts = [json.loads(line)["abstract"] for line in sample.splitlines()]
+    texts += [*RELATED, "Zoë's $\\mathcal{O}(n^2)$ 日本語 bound", "[MASK] filling", ""]
+    ours = embedder.embed(texts)
+    theirs = np.asarray(embedder._model.encode(texts), dtype=np.float32)
+    theirs /= np.maximum(np.linalg.norm(theirs, axis=1, keepdims=True), 1e-12)
+    assert np.abs(ours - theirs).max() < 2e-3
+    assert np.all(np.sum(ours * theirs, axis=1)[:-1] > 0.99999)
+    assert not ours[-1].any()  # no tokens, no direction
 
 
 def test_bundled_model_gives_unit_vectors_that_rank_by_meaning() -> None:
