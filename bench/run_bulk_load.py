@@ -39,6 +39,7 @@ from paperwire.search.embedder import load_embedder
 from paperwire.search.indexing import embed_pending
 from paperwire.storage import Database
 from paperwire.storage.embeddings import count_embeddings
+from paperwire.storage.paper_terms import count_terms
 from paperwire.storage.papers import count_papers
 
 LISTING_FILES = ("cs-ai-2024-2026.jsonl.gz", "cs-cv-cl-ai-2025-2026.jsonl.gz")
@@ -123,6 +124,7 @@ def _row(
 ) -> dict[str, Any]:
     seconds = ended - started
     assert count_embeddings(db, load_embedder(MODEL).name) == count_papers(db) == added
+    assert count_terms(db) == added
     return {
         "way": label,
         "papers": added,

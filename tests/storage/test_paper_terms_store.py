@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from factories import make_paper
 from sqlalchemy import delete, select, update
 
 from paperwire.config import Settings
+from paperwire.papers import Paper
+from paperwire.search.indexing import analyze_pending
 from paperwire.startup import prepare_database
 from paperwire.storage import Database
 from paperwire.storage import paper_terms as term_store
@@ -74,6 +78,41 @@ def test_the_backfill_finds_missing_terms_and_those_of_another_analyzer(db: Data
     term_store.write_terms_for_keys(db, needing)
     assert term_store.papers_needing_terms(db, limit=10)[0] == []
     assert term_store.count_terms(db) == 4
+
+
+def test_new_papers_left_to_a_follower_are_analyzed_by_the_backfill(db: Database) -> None:
+    first, second = make_paper(), make_paper()
+    upsert_papers(db, [first, second], terms_of_new=False)
+    assert term_store.count_terms(db) == 0
+    changed = replace(first, version=2, abstract="A text that changed since.")
+    upsert_papers(db, [changed], terms_of_new=False)  # a changed paper is analyzed at once
+    assert term_store.count_terms(db) == 1
+    assert analyze_pending(db) == 1
+    assert _stored(db, second.arxiv_id)[1] == encode_paper(*_text(second))[0]
+    assert analyze_pending(db) == 0
+
+
+def test_the_backfill_leaves_terms_an_ingest_wrote_while_it_analyzed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paper = make_paper(title="Old title", abstract="Old words.")
+    upsert_papers(db, [paper], terms_of_new=False)
+    newer = replace(paper, version=2, abstract="Fresh sentences entirely.")
+    encode = term_store._encoded
+
+    def encode_while_another_process_stores_a_new_text(rows: list[Any]) -> Any:
+        monkeypatch.setattr(term_store, "_encoded", encode)  # the ingest encodes as usual
+        encoded = encode(rows)
+        upsert_papers(db, [newer])
+        return encoded
+
+    monkeypatch.setattr(term_store, "_encoded", encode_while_another_process_stores_a_new_text)
+    term_store.write_terms_for_keys(db, [paper_key(db, paper.arxiv_id)])
+    assert _stored(db, paper.arxiv_id)[1] == encode_paper(*_text(newer))[0]
+
+
+def _text(paper: Paper) -> tuple[str, tuple[str, ...], str]:
+    return paper.title, paper.authors, paper.abstract
 
 
 def test_terms_are_rewritten_when_the_filters_change_not_the_upvotes(db: Database) -> None:

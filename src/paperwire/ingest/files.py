@@ -63,8 +63,10 @@ def ingest_files(
     batch_size: int = BATCH_SIZE,
     progress: ProgressCallback | None = None,
     on_problem: Callable[[Problem], None] | None = None,
+    terms_of_new: bool = True,
 ) -> IngestReport:
-    """Read every file, store good records batch by batch, and report the bad ones."""
+    """Read every file, store good records batch by batch, and report the bad ones.
+    terms_of_new: as upsert_papers takes it."""
     report = IngestReport()
 
     def note(problem: Problem) -> None:
@@ -74,7 +76,7 @@ def ingest_files(
 
     for path in paths:
         try:
-            _ingest_one(db, path, batch_size, report, note, progress)
+            _ingest_one(db, path, batch_size, report, note, progress, terms_of_new)
         except FileFormatError as error:
             report.failed_files += 1
             note(Problem(str(path), None, str(error)))
@@ -88,6 +90,7 @@ def _ingest_one(
     report: IngestReport,
     note: Callable[[Problem], None],
     progress: ProgressCallback | None,
+    terms_of_new: bool,
 ) -> None:
     batch: list[Paper] = []
     for line, parsed in read_papers(path, progress):
@@ -97,10 +100,10 @@ def _ingest_one(
             report.rejected += 1
             note(Problem(str(path), line, parsed))
         if len(batch) >= batch_size:
-            report.counts += upsert_papers(db, batch)
+            report.counts += upsert_papers(db, batch, terms_of_new=terms_of_new)
             batch = []
     if batch:
-        report.counts += upsert_papers(db, batch)
+        report.counts += upsert_papers(db, batch, terms_of_new=terms_of_new)
 
 
 def read_papers(

@@ -1,11 +1,15 @@
 """Embed papers while an ingest stores them, so that a bulk load uses two cores: this
-process parses and stores, a second one follows the new papers by key and embeds them.
+process parses and stores, a second one follows the new papers by key, embeds them and
+analyzes their terms (the analysis would otherwise be a third of the storing side's work,
+which is the slower side).
 
 The follower walks papers whose key is above where it stopped (new papers get larger
 keys), resting a second when it catches up, and after the ingest ends makes one last walk.
 Papers the ingest changed rather than added keep smaller keys: the caller embeds those
-afterwards with an ordinary backfill. A follower that fails, or an ingest that is killed,
-loses nothing: `paperwire embed` finishes what is missing.
+afterwards with an ordinary backfill. Nothing is lost when the follower fails: this
+process then analyzes the terms it left, and the caller embeds. An ingest that is killed
+leaves what is missing to `paperwire embed`, terms as well as embeddings. Until the
+follower has reached them, added papers are not yet found by keyword.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from queue import Empty
 
 from paperwire.ingest.files import IngestReport, Problem, ProgressCallback, ingest_files
 from paperwire.search.embedder import load_embedder
-from paperwire.search.indexing import embed_pending
+from paperwire.search.indexing import analyze_pending, embed_pending
 from paperwire.storage import Database
 from paperwire.storage.papers import last_paper_key
 
@@ -46,21 +50,26 @@ def ingest_and_embed(
     how many it embedded (None when it failed: embed afterwards)."""
     context = multiprocessing.get_context("spawn")
     done, results = context.Event(), context.Queue()
+    start_key = last_paper_key(db)
     follower = context.Process(
         target=follow_and_embed,
-        args=(database_url, model, last_paper_key(db), os.getpid(), done, results),
+        args=(database_url, model, start_key, os.getpid(), done, results),
         name="embed-follower",
         daemon=True,
     )
     follower.start()
     try:
-        report = ingest_files(db, paths, progress=progress, on_problem=on_problem)
+        report = ingest_files(
+            db, paths, progress=progress, on_problem=on_problem, terms_of_new=False
+        )
     finally:
         done.set()
     embedded = _count_from(follower, results)
     follower.join(timeout=RESULT_WAIT_SECONDS)
     if follower.is_alive():
         follower.terminate()
+    if embedded is None:  # the added papers' terms were the follower's to write
+        analyze_pending(db, after_paper_id=start_key)
     return report, embedded
 
 

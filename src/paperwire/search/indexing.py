@@ -66,3 +66,18 @@ def embed_pending(
         report.last_paper_id = after = last
         if progress is not None:
             progress(seen)
+
+
+def analyze_pending(db: Database, *, after_paper_id: int = 0) -> int:
+    """Store the terms of papers (after after_paper_id) whose terms are missing or stale,
+    without embedding them; how many. A bulk load whose follower failed runs this, so that
+    its papers are found by keyword even while their embeddings wait."""
+    analyzed, after = 0, after_paper_id
+    while True:
+        keys, last, _ = term_store.papers_needing_terms(
+            db, after_paper_id=after, limit=BACKFILL_BATCH
+        )
+        if last == 0:
+            return analyzed
+        term_store.write_terms_for_keys(db, keys)
+        analyzed, after = analyzed + len(keys), last

@@ -41,7 +41,7 @@ def write_terms(connection: Connection, arxiv_ids: Sequence[str]) -> None:
     if not arxiv_ids:
         return
     query = _texts().where(papers.c.arxiv_id.in_(list(arxiv_ids)))
-    _store(connection, connection.execute(query).all())
+    _store(connection, _encoded(connection.execute(query).all()))
 
 
 def refile_terms(connection: Connection, arxiv_ids: Sequence[str]) -> None:
@@ -75,12 +75,19 @@ def papers_needing_terms(
 
 
 def write_terms_for_keys(db: Database, keys: Sequence[int]) -> None:
-    """Analyze and store the terms of papers by key, in one transaction."""
+    """Analyze and store the terms of papers by key, where they are still missing or stale.
+
+    The texts are analyzed outside the write transaction, which an ingest beside this
+    (a bulk load's follower, `paperwire embed`) needs meanwhile. If that ingest changes a
+    text in between, it stores the new text's terms itself, and these then leave them be.
+    """
     if not keys:
         return
-    with db.write() as connection:
+    with db.read() as connection:
         rows = connection.execute(_texts().where(papers.c.id.in_(list(keys)))).all()
-        _store(connection, rows)
+    encoded = _encoded(rows)
+    with db.write() as connection:
+        _store(connection, encoded, only_stale=True)
 
 
 def terms_seq(db: Database) -> int:
@@ -160,13 +167,21 @@ def _texts() -> Any:
     return select(papers.c.id, papers.c.title, papers.c.authors, papers.c.abstract)
 
 
-def _store(connection: Connection, rows: Sequence[Any]) -> None:
-    if not rows:
-        return
-    encoded = [
+def _encoded(rows: Sequence[Any]) -> list[tuple[int, bytes, bytes]]:
+    """(key, terms, pairs) of (key, title, authors, abstract) rows."""
+    return [
         (key, *encode_paper(title, authors or (), abstract))
         for key, title, authors, abstract in rows
     ]
+
+
+def _store(
+    connection: Connection, encoded: list[tuple[int, bytes, bytes]], *, only_stale: bool = False
+) -> None:
+    """Store encoded terms; only_stale: not over terms already current (another writer
+    analyzed a newer text since these were read)."""
+    if not encoded:
+        return
     # The counter row is locked from here to the commit: analyze the texts before.
     seq = advance_counter(connection, TERMS_COUNTER)
     values = [
@@ -174,8 +189,10 @@ def _store(connection: Connection, rows: Sequence[Any]) -> None:
         for key, terms, pairs in encoded
     ]
     statement = dialect_insert(connection, paper_terms)
+    stale = (paper_terms.c.analyzer != ANALYZER) | paper_terms.c.pairs.is_(None)
     upsert = statement.on_conflict_do_update(
         index_elements=[paper_terms.c.paper_id],
         set_={name: statement.excluded[name] for name in ("analyzer", "terms", "pairs", "seq")},
+        where=stale if only_stale else None,
     )
     connection.execute(upsert, values)

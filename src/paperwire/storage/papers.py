@@ -68,16 +68,19 @@ def upsert_papers(
     batch: Sequence[Paper],
     *,
     along_with: Callable[[Connection, UpsertCounts], None] | None = None,
+    terms_of_new: bool = True,
 ) -> UpsertCounts:
     """Store a batch in one transaction, merging each paper with what is already stored.
 
     along_with runs in the same transaction (a harvest records its checkpoint there), so
-    the batch and whatever it writes are committed together or not at all.
+    the batch and whatever it writes are committed together or not at all. terms_of_new
+    False leaves the added papers' terms to a bulk load's follower process, which writes
+    them with their embeddings (changed papers get theirs here all the same).
     """
     for attempt in range(_UPSERT_ATTEMPTS):
         try:
             with db.write() as connection:
-                counts = _upsert_batch(connection, batch)
+                counts = _upsert_batch(connection, batch, terms_of_new)
                 if along_with is not None:
                     along_with(connection, counts)
                 return counts
@@ -94,7 +97,9 @@ def _is_retryable(error: DBAPIError) -> bool:
     return isinstance(error, IntegrityError) or sqlstate in _RETRYABLE_SQLSTATES
 
 
-def _upsert_batch(connection: Connection, batch: Sequence[Paper]) -> UpsertCounts:
+def _upsert_batch(
+    connection: Connection, batch: Sequence[Paper], terms_of_new: bool
+) -> UpsertCounts:
     ids = list({paper.arxiv_id for paper in batch})
     stored = {p.arxiv_id: p for p in _select_papers(connection, ids, for_update=True)}
     current: dict[str, Paper] = dict(stored)
@@ -109,11 +114,16 @@ def _upsert_batch(connection: Connection, batch: Sequence[Paper]) -> UpsertCount
         else:
             unchanged += 1
         current[paper.arxiv_id] = after
-    _write(connection, stored, current)
+    _write(connection, stored, current, terms_of_new)
     return UpsertCounts(added, updated, unchanged)
 
 
-def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, Paper]) -> None:
+def _write(
+    connection: Connection,
+    stored: dict[str, Paper],
+    current: dict[str, Paper],
+    terms_of_new: bool,
+) -> None:
     """Insert new papers, update changed ones, and keep the keyword indexes in step."""
     now = datetime.now(UTC)
     # Writing in id order, like the locking read, keeps concurrent batches from deadlocking.
@@ -130,7 +140,8 @@ def _write(connection: Connection, stored: dict[str, Paper], current: dict[str, 
     # Not only retexted papers: the in-memory indexes filter on the listing day and
     # categories they read with the terms and the embeddings.
     refiled = [p.arxiv_id for p in changed if _filed(p) != _filed(stored[p.arxiv_id])]
-    write_terms(connection, [p.arxiv_id for p in new] + sorted({*retexted, *refiled}))
+    analyzed = [p.arxiv_id for p in new] if terms_of_new else []
+    write_terms(connection, analyzed + sorted({*retexted, *refiled}))
     refile_embeddings(connection, refiled)
     write_found_links(connection, _relinked(stored, current), {p.arxiv_id for p in new})
     if new or changed:
