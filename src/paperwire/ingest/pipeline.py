@@ -1,7 +1,7 @@
 """Embed papers while an ingest stores them, so that a bulk load uses two cores: this
 process parses and stores, a second one follows the new papers by key, embeds them and
-analyzes their terms (the analysis would otherwise be a third of the storing side's work,
-which is the slower side).
+analyzes their terms (analysis was a third of the storing side's work, which was the
+slower side; docs/performance.md, "Bulk load").
 
 The follower walks papers whose key is above where it stopped (new papers get larger
 keys), resting a second when it catches up, and after the ingest ends makes one last walk.

@@ -77,9 +77,10 @@ def papers_needing_terms(
 def write_terms_for_keys(db: Database, keys: Sequence[int]) -> None:
     """Analyze and store the terms of papers by key, where they are still missing or stale.
 
-    The texts are analyzed outside the write transaction, which an ingest beside this
-    (a bulk load's follower, `paperwire embed`) needs meanwhile. If that ingest changes a
-    text in between, it stores the new text's terms itself, and these then leave them be.
+    The texts are analyzed outside the write transaction: an ingest running beside this
+    (as beside a bulk load's follower) needs the write lock meanwhile. If that ingest
+    changes a text in between, it stores the new text's terms itself, and these then
+    leave them be.
     """
     if not keys:
         return
