@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from model2vec import StaticModel
 
 from paperwire.search.embedder import BUNDLED_MODEL_DIR, StaticEmbedder, load_embedder
 
@@ -45,6 +46,17 @@ def test_pooling_the_cached_pieces_gives_model2vecs_vectors() -> None:
     assert np.abs(ours - theirs).max() < 2e-3
     assert np.all(np.sum(ours * theirs, axis=1)[:-1] > 0.99999)
     assert not ours[-1].any()  # no tokens, no direction
+
+
+def test_a_model_with_integer_vectors_is_pooled_by_model2vec() -> None:
+    bundled = StaticEmbedder.bundled()._model
+    scaled = bundled.embedding.astype(np.float32) * 127 / np.abs(bundled.embedding).max()
+    model = StaticModel(scaled.astype(np.int8), bundled.tokenizer, normalize=True)
+    embedder = StaticEmbedder(model, "int8")
+    vectors = embedder.embed(RELATED)
+    theirs = np.asarray(model.encode(RELATED), dtype=np.float32)
+    assert np.allclose(vectors, theirs / np.linalg.norm(theirs, axis=1, keepdims=True))
+    assert embedder._pieces is None
 
 
 def test_bundled_model_gives_unit_vectors_that_rank_by_meaning() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ def _cache(model: StaticModel) -> CachedWordPieces:
     return cache
 
 
-def _abstracts(lines: Iterator[str]) -> list[str]:
+def _abstracts(lines: Iterable[str]) -> list[str]:
     return [
         record["title"] + "\n" + record["abstract"]
         for record in map(json.loads, lines)
@@ -56,10 +56,9 @@ def _abstracts(lines: Iterator[str]) -> list[str]:
 
 
 def _sample_abstracts() -> list[str]:
+    ai = (DATA / "cs-ai-sample.jsonl").read_text().splitlines()
     with gzip.open(DATA / "cs-cv-sample.jsonl.gz", "rt") as cv:
-        return _abstracts(iter((DATA / "cs-ai-sample.jsonl").read_text().splitlines())) + (
-            _abstracts(cv)
-        )
+        return _abstracts(ai) + _abstracts(cv)
 
 
 def test_real_abstracts_and_odd_text_get_the_tokenizers_ids() -> None:

@@ -110,8 +110,11 @@ class StaticEmbedder:
 
 def _cached_word_pieces(model: StaticModel) -> CachedWordPieces | None:
     """The tokenizer's cache when embed() may pool vectors itself: plain mean pooling (no
-    per-token weights or token mapping) over a BERT WordPiece tokenizer."""
+    per-token weights or token mapping) of float vectors (not quantized to integers) over
+    a BERT WordPiece tokenizer."""
     if model.token_mapping is not None or model.weights is not None:
+        return None
+    if not np.issubdtype(model.embedding.dtype, np.floating):
         return None
     return CachedWordPieces.for_tokenizer(
         model.tokenizer, model.tokenize, max_tokens=model.max_length, unk_id=model.unk_token_id
