@@ -47,7 +47,7 @@ from run_pages import free_port, running_server
 from paperwire.config import Settings
 from paperwire.search.engine import Searcher, SearchMode, searcher_for
 from paperwire.search.index_build import index_folder, index_lag
-from paperwire.search.vector_base import EXPANSION_NEAR_PAPER, VectorBase
+from paperwire.search.vector_base import EXPANSION_NEAR_PAPER, EXPANSION_NEAR_QUERY, VectorBase
 from paperwire.storage import Database
 from paperwire.storage.papers import count_papers, papers_by_keys
 
@@ -186,7 +186,9 @@ def _query_recall(base: VectorBase, searcher: Searcher) -> float:
     found = 0
     for query in vectors:
         tenth = np.partition(-(base.vectors @ query), 9)[9] * -1
-        _, approximate = base.nearest_rows(query, 10, usable, len(base))
+        _, approximate = base.nearest_rows(
+            query, 10, usable, len(base), expansion=EXPANSION_NEAR_QUERY
+        )
         found += int(np.count_nonzero(approximate >= tenth - 1e-5))
     return found / (10 * len(vectors))
 

@@ -71,10 +71,10 @@ class VectorBase:
         usable: np.ndarray,
         usable_count: int,
         *,
-        expansion: int = EXPANSION_NEAR_QUERY,
+        expansion: int,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The (up to) k usable rows (a mask) most similar to query, and their cosines,
-        best first; expansion is the graph walk's width."""
+        best first; expansion is the graph walk's width (VectorIndex.nearest chooses it)."""
         if k <= 0 or not usable_count:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         if self.graph is None or usable_count <= EXACT_FILTERED_ROWS:
