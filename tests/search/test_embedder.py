@@ -34,8 +34,8 @@ def test_the_bundled_models_quick_load_gives_model2vecs_own_vectors() -> None:
 
 
 def test_pooling_the_cached_pieces_gives_model2vecs_vectors() -> None:
-    """embed() tokenizes through its word cache and sums float32 token vectors; model2vec
-    averages float16 ones. Both directions agree to float16's precision."""
+    """embed() tokenizes through its word cache and sums token vectors in float32;
+    model2vec averages float16 ones. Both directions agree to float16's precision."""
     embedder = StaticEmbedder.bundled()
     sample = (Path(__file__).resolve().parents[1] / "data" / "cs-ai-sample.jsonl").read_text()
     texts = [json.loads(line)["abstract"] for line in sample.splitlines()]
@@ -46,6 +46,10 @@ def test_pooling_the_cached_pieces_gives_model2vecs_vectors() -> None:
     assert np.abs(ours - theirs).max() < 2e-3
     assert np.all(np.sum(ours * theirs, axis=1)[:-1] > 0.99999)
     assert not ours[-1].any()  # no tokens, no direction
+    # A batch this small sums the model's float16 rows; a large one a float32 copy.
+    assert embedder._float32_table is None
+    assert np.array_equal(embedder.embed(texts * 3)[: len(texts)], ours)
+    assert embedder._float32_table is not None
 
 
 def test_a_model_with_integer_vectors_is_pooled_by_model2vec() -> None:

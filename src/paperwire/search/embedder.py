@@ -23,6 +23,7 @@ BUNDLED_MODEL_NAME = "arxiv-static-v3"
 # The static model reads a whole abstract: no 256-token cut-off as in the transformer.
 MAX_TEXT_CHARS = 8_000
 _BATCH = 1024
+FLOAT32_TABLE_FROM_TEXTS = 64
 
 
 class EmbedderUnavailable(ValueError):
@@ -49,9 +50,7 @@ class StaticEmbedder:
         self._name = name
         self._dims = int(model.dim)
         self._pieces = _cached_word_pieces(model)
-        # Summing float16 rows costs numpy a conversion per element: the table is kept as
-        # float32 (30 MB for the bundled model) when this embedder pools the vectors itself.
-        self._table = None if self._pieces is None else model.embedding.astype(np.float32)
+        self._float32_table: np.ndarray | None = None  # made by the first large batch
         self._max_chars = MAX_TEXT_CHARS
         if model.max_length is not None:  # model2vec's own cut before tokenizing
             self._max_chars = min(MAX_TEXT_CHARS, model.max_length * model.median_token_length)
@@ -96,16 +95,28 @@ class StaticEmbedder:
         if not texts:
             return np.zeros((0, self._dims), dtype=np.float32)
         clipped = [text[: self._max_chars] for text in texts]
-        if self._pieces is None or self._table is None:
+        if self._pieces is None:
             vectors = self._model.encode(clipped, batch_size=_BATCH, show_progress_bar=False)
             return normalised(np.asarray(vectors, dtype=np.float32))
         # model2vec's pooling, a mean of the token vectors, less its float16 rounding; the
         # mean's division is left out, as normalising the sum gives the same vector.
+        table = self._table(len(texts))
         sums = np.zeros((len(texts), self._dims), dtype=np.float32)
         for row, ids in zip(sums, self._pieces.ids(clipped), strict=True):
             if ids:
-                np.add.reduce(self._table[ids], axis=0, out=row)
+                np.add.reduce(table[ids], axis=0, dtype=np.float32, out=row)
         return normalised(sums)
+
+    def _table(self, texts: int) -> np.ndarray:
+        """The token vectors to sum. Summing float16 rows costs numpy a conversion per
+        element, so large batches (an ingest, a backfill) get a float32 copy, made once
+        (30 MB and 0.1 s for the bundled model). A web worker's queries, a few words each,
+        sum the model's own rows and spare it both."""
+        if texts < FLOAT32_TABLE_FROM_TEXTS:
+            return self._float32_table if self._float32_table is not None else self._model.embedding
+        if self._float32_table is None:
+            self._float32_table = self._model.embedding.astype(np.float32)
+        return self._float32_table
 
 
 def _cached_word_pieces(model: StaticModel) -> CachedWordPieces | None:

@@ -11,7 +11,6 @@ that both give the same ids on real abstracts.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -59,7 +58,7 @@ class CachedWordPieces:
     ) -> CachedWordPieces | None:
         """A cache for this tokenizer, or None when its words cannot be cached this way
         (another normalizer, pre-tokenizer or model, or padding)."""
-        if not _is_lowercasing_bert_wordpiece(json.loads(tokenizer.to_str())):
+        if not _is_lowercasing_bert_wordpiece(tokenizer):
             return None
         return cls(tokenizer, tokenize, max_tokens=max_tokens, unk_id=unk_id)
 
@@ -111,24 +110,19 @@ class CachedWordPieces:
         return ids
 
 
-def _is_lowercasing_bert_wordpiece(config: dict[str, object]) -> bool:
-    normalizer, pre_tokenizer, model = (
-        config.get(part) or {} for part in ("normalizer", "pre_tokenizer", "model")
-    )
-    assert isinstance(normalizer, dict) and isinstance(pre_tokenizer, dict)
-    assert isinstance(model, dict)
+def _is_lowercasing_bert_wordpiece(tokenizer: Tokenizer) -> bool:
+    # Read through the tokenizer's own objects: serialising its 450 KB of JSON to look
+    # would cost every web worker's start 20 ms. A tokenizers release without these
+    # getters gets model2vec's path.
+    from tokenizers import models, normalizers, pre_tokenizers
+
+    normalizer = tokenizer.normalizer
+    padding = tokenizer.padding
     return (
-        normalizer.get("type") == "BertNormalizer"
-        and normalizer.get("clean_text") is True
-        and normalizer.get("lowercase") is True
-        and pre_tokenizer.get("type") == "BertPreTokenizer"
-        and model.get("type") == "WordPiece"
-        and not _pads(config.get("padding"))
+        isinstance(normalizer, normalizers.BertNormalizer)
+        and getattr(normalizer, "clean_text", None) is True
+        and getattr(normalizer, "lowercase", None) is True
+        and isinstance(tokenizer.pre_tokenizer, pre_tokenizers.BertPreTokenizer)
+        and isinstance(tokenizer.model, models.WordPiece)
+        and (padding is None or (padding["length"] == 0 and not padding["pad_to_multiple_of"]))
     )
-
-
-def _pads(padding: object) -> bool:
-    if not isinstance(padding, dict):
-        return False
-    strategy = padding.get("strategy")
-    return strategy != {"Fixed": 0} or bool(padding.get("pad_to_multiple_of"))
