@@ -10,7 +10,7 @@ data folder beside the checkout; without it, it says which file is missing and e
 2. The two AI listing files (136,936 papers) are ingested into a fresh SQLite database and
    embedded with the bundled model (embedding throughput is measured here).
 3. Known-item search: bench/data/known_items.jsonl (60 descriptions written in other words
-   than the title) and bench/data/known_items_described.jsonl (160 papers, each described
+   than the title) and bench/data/known_items_described.jsonl (300 papers, each described
    once in 5-7 keywords and once in a 16-25 word sentence): recall@10, recall@50 and
    MRR@10 per set, mode and fusion weight.
 4. Speed: the real `paperwire serve` (page cache off) answers hybrid searches and similar
