@@ -93,12 +93,17 @@ def load_scifact() -> tuple[list[Paper], dict[str, str], dict[str, dict[str, int
     for line in (SCIFACT_DIR / "queries.jsonl").read_text(encoding="utf-8").splitlines():
         query = json.loads(line)
         queries[query["_id"]] = query["text"]
+    return corpus, queries, read_qrels(SCIFACT_DIR / "qrels" / "test.tsv")
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    """A SciFact split's relevant documents: query id -> {paper id: grade}."""
     qrels: dict[str, dict[str, int]] = {}
-    for row in (SCIFACT_DIR / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+    for row in path.read_text().splitlines()[1:]:
         query_id, doc_id, score = row.split("\t")
         if int(score) > 0:
             qrels.setdefault(query_id, {})[f"scifact/{doc_id}"] = int(score)
-    return corpus, queries, qrels
+    return qrels
 
 
 def term_index_ids(searcher: Searcher, query: str, limit: int) -> list[str]:
@@ -238,12 +243,8 @@ def known_item_phase(db: Database, embedder: Embedder) -> list[dict[str, Any]]:
                     "queries": len(items),
                     "mode": label,
                     "weights": list(weights) if weights else None,
-                    "recall10": _recall(ranks, 10),
-                    "recall50": _recall(ranks, RECALL_DEPTH),
-                    "mrr10": round(
-                        statistics.fmean(1 / r if r and r <= 10 else 0.0 for r in ranks), 3
-                    ),
                 }
+                | rank_measures(ranks)
             )
     return rows
 
@@ -257,6 +258,16 @@ def _rank(db: Database, searcher: Searcher, mode: Any, item: dict[str, Any]) -> 
     else:
         found = mode_ids(searcher, item["query"], mode, RECALL_DEPTH)
     return found.index(item["arxiv_id"]) + 1 if item["arxiv_id"] in found else None
+
+
+def rank_measures(ranks: list[int | None]) -> dict[str, float]:
+    """recall@10, recall@RECALL_DEPTH and MRR@10 of each query's rank (None: not found)."""
+    mrr = statistics.fmean(1 / r if r and r <= DEPTH else 0.0 for r in ranks)
+    return {
+        "recall10": _recall(ranks, DEPTH),
+        "recall50": _recall(ranks, RECALL_DEPTH),
+        "mrr10": round(mrr, 3),
+    }
 
 
 def _recall(ranks: list[int | None], depth: int) -> float:
