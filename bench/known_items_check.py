@@ -99,7 +99,7 @@ def problems(item: dict[str, Any], paper: dict[str, Any] | None) -> Iterator[str
         return
     query = item["query"]
     tokens = words(query)
-    low, high = WORD_RANGES.get(item.get("kind", "sentence"), (8, 25))
+    low, high = WORD_RANGES.get(item.get("kind", ""), (8, 25))  # the first 60: no kind
     if not low <= len(query.split()) <= high:
         yield f"{len(query.split())} words, not {low}-{high}"
     if any(mark in query for mark in '"“”'):
