@@ -28,17 +28,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchlib import REPO_ROOT, SHARED_DATA
+from benchlib import SHARED_DATA
+from run_search import DESCRIBED_ITEMS, KNOWN_ITEMS, read_jsonl
 
 from paperwire.terms import STOPWORDS
 
 LISTINGS = [
     SHARED_DATA / "arxiv" / "cs-ai-2024-2026.jsonl.gz",
     SHARED_DATA / "arxiv" / "cs-cv-cl-ai-2025-2026.jsonl.gz",
-]
-KNOWN_FILES = [
-    REPO_ROOT / "bench" / "data" / "known_items.jsonl",
-    REPO_ROOT / "bench" / "data" / "known_items_described.jsonl",
 ]
 WORD_RANGES = {"keyword": (5, 7), "sentence": (16, 25)}
 
@@ -63,14 +60,9 @@ def read_listings() -> dict[str, dict[str, Any]]:
 
 
 def known_ids() -> set[str]:
-    return {item["arxiv_id"] for path in KNOWN_FILES for item in read_jsonl(path)}
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                yield json.loads(line)
+    return {
+        item["arxiv_id"] for path in (KNOWN_ITEMS, DESCRIBED_ITEMS) for item in read_jsonl(path)
+    }
 
 
 def sample(seed: int, count: int, out: Path) -> None:
@@ -115,7 +107,7 @@ def problems(item: dict[str, Any], paper: dict[str, Any] | None) -> Iterator[str
 
 def check(path: Path) -> int:
     papers = read_listings()
-    items = list(read_jsonl(path))
+    items = read_jsonl(path)
     failures = 0
     kinds: dict[str, list[str]] = defaultdict(list)
     for number, item in enumerate(items, 1):

@@ -213,13 +213,13 @@ def raw_embed_rate(db: Database, embedder: Embedder) -> float:
 def known_item_sets() -> dict[str, list[dict[str, Any]]]:
     """The known-item queries by set: the first 60 (mixed lengths), then the described set
     by kind (keyword-style and sentence-style descriptions of the same papers)."""
-    sets = {"60 mixed": _jsonl(KNOWN_ITEMS)}
-    for item in _jsonl(DESCRIBED_ITEMS):
+    sets = {"60 mixed": read_jsonl(KNOWN_ITEMS)}
+    for item in read_jsonl(DESCRIBED_ITEMS):
         sets.setdefault(f"{item['kind']} descriptions", []).append(item)
     return sets
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
@@ -275,7 +275,7 @@ def _recall(ranks: list[int | None], depth: int) -> float:
 
 
 def speed_phase(workdir: Path, db: Database, requests: int) -> dict[str, Any]:
-    items = _jsonl(KNOWN_ITEMS)
+    items = read_jsonl(KNOWN_ITEMS)
     from run_pages import sample_paper_ids
 
     targets = [

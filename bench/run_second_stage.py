@@ -17,8 +17,8 @@ MiniLM vector, min-max scaled like the other two lists, is added with a third we
   run's 30-40 minutes on two cores). recall@10, recall@50 and MRR@10 per set.
 
 Nothing here is shipped: MiniLM embeds 10-40 abstracts a second on these cores, so its
-vectors for every paper would cost hours per million papers. docs/performance.md
-("A second stage with the transformer") has the figures.
+vectors for every paper would cost hours per million papers. docs/performance.md ("The
+known-item set at 300 papers, and what a stronger model would add") has the figures.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from run_search import (
     read_qrels,
 )
 
+from paperwire.papers import Paper
 from paperwire.search.embedder import Embedder, load_embedder
 from paperwire.search.engine import Searcher
 from paperwire.search.hybrid import score_fusion
@@ -93,12 +94,15 @@ def shipped_lists(searcher: Searcher, query: str) -> tuple[Scored, Scored]:
     return keyword, semantic
 
 
+def candidate_papers(db: Database, candidates: list[Candidates]) -> dict[int, Paper]:
+    return papers_by_keys(db, sorted(set().union(*(c.keys for c in candidates))))
+
+
 def add_cosines(
-    db: Database, minilm: Embedder, queries: list[str], candidates: list[Candidates]
+    papers: dict[int, Paper], minilm: Embedder, queries: list[str], candidates: list[Candidates]
 ) -> float:
     """Embeds every candidate paper once; returns papers embedded per second."""
-    keys = sorted(set().union(*(c.keys for c in candidates)))
-    papers = papers_by_keys(db, keys)
+    keys = list(papers)
     started = time.perf_counter()
     vectors = minilm.embed([f"{papers[k].title}\n{papers[k].abstract}" for k in keys])
     per_s = len(keys) / (time.perf_counter() - started)
@@ -115,8 +119,9 @@ def scifact_phase(workdir: Path, minilm: Embedder) -> dict[str, Any]:
     db = Database.open(f"sqlite:///{workdir / 'scifact.sqlite3'}")
     db.upgrade()
     upsert_papers(db, corpus)
-    embed_pending(db, load_embedder("bundled"))
-    searcher = Searcher(db, "bundled")
+    bundled = load_embedder("bundled")
+    embed_pending(db, bundled)
+    searcher = Searcher(db, "bundled", embedder=bundled)
     splits = {"train": train, "test": test}
     asked = [(split, query_id) for split, qrels in splits.items() for query_id in qrels]
     candidates = []
@@ -125,8 +130,9 @@ def scifact_phase(workdir: Path, minilm: Embedder) -> dict[str, Any]:
         keys = {key for key, _ in keyword} | {key for key, _ in semantic}
         candidates.append(Candidates(keyword, semantic, keys))
     texts = [queries[query_id] for _, query_id in asked]
-    per_s = add_cosines(db, minilm, texts, candidates)
-    ids = arxiv_ids(db, candidates)
+    papers = candidate_papers(db, candidates)
+    per_s = add_cosines(papers, minilm, texts, candidates)
+    ids = {key: paper.arxiv_id for key, paper in papers.items()}
     rows = []
     for weights in WEIGHTS:
         row: dict[str, Any] = {"weights": list(weights)}
@@ -152,8 +158,9 @@ def known_item_phase(corpus_dir: Path, minilm: Embedder) -> dict[str, Any]:
         shipped = [key for key, _ in score_fusion([keyword, semantic], WEIGHTS[0][:2])]
         keys = set(shipped[:50]) | {k for k, _ in keyword[:20]} | {k for k, _ in semantic[:20]}
         candidates.append(Candidates(keyword, semantic, keys))
-    per_s = add_cosines(db, minilm, [item["query"] for _, item in items], candidates)
-    ids = arxiv_ids(db, candidates)
+    papers = candidate_papers(db, candidates)
+    per_s = add_cosines(papers, minilm, [item["query"] for _, item in items], candidates)
+    ids = {key: paper.arxiv_id for key, paper in papers.items()}
     rows = []
     for weights in WEIGHTS:
         ranks: dict[str, list[int | None]] = {}
@@ -165,11 +172,6 @@ def known_item_phase(corpus_dir: Path, minilm: Embedder) -> dict[str, Any]:
             rows.append({"set": name, "weights": list(weights)} | rank_measures(found_ranks))
     db.close()
     return {"rows": rows, "papers_embedded": len(ids), "minilm_docs_per_s": round(per_s, 1)}
-
-
-def arxiv_ids(db: Database, candidates: list[Candidates]) -> dict[int, str]:
-    keys = sorted(set().union(*(c.keys for c in candidates)))
-    return {key: paper.arxiv_id for key, paper in papers_by_keys(db, keys).items()}
 
 
 def print_results(results: dict[str, Any]) -> None:
